@@ -1,1 +1,3 @@
 //! Placeholder (filled in below).
+
+pub mod logging;

@@ -1,0 +1,1 @@
+//! Per-task logging (being written).
