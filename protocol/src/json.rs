@@ -1,0 +1,72 @@
+//! Writing JSON into an output buffer without building a value tree.
+//!
+//! The hot paths (an emit, an ack) write a handful of fixed keys around strings and raw
+//! JSON fragments that are already valid. These helpers append them to a `Vec<u8>`.
+
+/// Appends `s` as a JSON string literal (quoted and escaped per RFC 8259).
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(esc);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Appends a decimal integer.
+pub fn write_i64(out: &mut Vec<u8>, v: i64) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{v}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_round_trip_through_serde() {
+        for s in [
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "nl\nand\ttab",
+            "\u{1}ctl\u{1f}",
+            "☃ 𝄞",
+            "",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            let back: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn integers() {
+        let mut out = Vec::new();
+        write_i64(&mut out, -9_223_372_036_854_775_808);
+        assert_eq!(out, b"-9223372036854775808");
+    }
+}
