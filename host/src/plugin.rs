@@ -1,0 +1,288 @@
+//! Finding, loading and checking component plugins.
+//!
+//! `--component CRATE::TYPE` names the library `lib<CRATE>.so` (hyphens become
+//! underscores, as cargo names the file), searched in this order:
+//!
+//! 1. each `--plugin-dir`, in the order given;
+//! 2. each directory in `SPARSE_PLUGIN_PATH` (`:`-separated);
+//! 3. `<directory of sparse-host>/plugins`;
+//! 4. `<directory of sparse-host>`;
+//! 5. `./plugins`.
+//!
+//! A library is opened with `RTLD_NOW | RTLD_LOCAL` (a missing symbol fails at load, and
+//! two plugins cannot interpose each other's symbols) and never unloaded. The host then
+//! calls the entry symbol and checks the descriptor: ABI major version, struct sizes, and
+//! every component's kind and entry points.
+
+use std::ffi::c_void;
+use std::path::{Path, PathBuf};
+
+use plugin_api::abi::{
+    self, ABI_MAJOR, ABI_MINOR, ComponentV1, EntryFn, HostApiV1, KIND_BOLT, KIND_SPOUT, PluginV1,
+};
+
+use crate::error::HostError;
+
+/// A validated `CRATE::TYPE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentName {
+    /// The crate (plugin) name as written.
+    pub krate: String,
+    /// The component (type) name.
+    pub component: String,
+}
+
+fn safe_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl ComponentName {
+    /// Parses `CRATE::TYPE`; anything but letters, digits, `_` and `-` in either part is
+    /// refused, so a name can never reach outside the plugin directories.
+    pub fn parse(s: &str) -> Result<ComponentName, HostError> {
+        match s.split_once("::") {
+            Some((k, c)) if safe_ident(k) && safe_ident(c) => Ok(ComponentName {
+                krate: k.to_owned(),
+                component: c.to_owned(),
+            }),
+            _ => Err(HostError::BadComponentName(s.to_owned())),
+        }
+    }
+
+    /// The library file name for the crate on this platform (`libwordcount.so`).
+    pub fn library_file(&self) -> String {
+        library_file(&self.krate)
+    }
+}
+
+/// `lib<crate>.so` with `-` → `_`.
+pub fn library_file(krate: &str) -> String {
+    format!(
+        "{}{}{}",
+        std::env::consts::DLL_PREFIX,
+        krate.replace('-', "_"),
+        std::env::consts::DLL_SUFFIX
+    )
+}
+
+/// The directories searched for plugins, in order (see the module docs).
+pub fn search_dirs(plugin_dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = plugin_dirs.to_vec();
+    if let Some(path) = std::env::var_os("SPARSE_PLUGIN_PATH") {
+        dirs.extend(std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()));
+    }
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
+        dirs.push(exe_dir.join("plugins"));
+        dirs.push(exe_dir);
+    }
+    dirs.push(PathBuf::from("plugins"));
+    dirs
+}
+
+/// Finds `file` in the first directory that has it.
+pub fn find_library(file: &str, dirs: &[PathBuf]) -> Result<PathBuf, HostError> {
+    dirs.iter()
+        .map(|d| d.join(file))
+        .find(|p| p.is_file())
+        .ok_or_else(|| HostError::PluginNotFound {
+            file: file.to_owned(),
+            searched: dirs.to_vec(),
+        })
+}
+
+/// A loaded, checked plugin. The library stays loaded for the life of the process.
+pub struct Plugin {
+    /// Where it was loaded from.
+    pub path: PathBuf,
+    descriptor: &'static PluginV1,
+}
+
+/// A component from a plugin's registry.
+#[derive(Clone, Copy)]
+pub struct Component {
+    /// Its ABI descriptor (entry points).
+    pub vtable: &'static ComponentV1,
+}
+
+impl Component {
+    /// The registered name.
+    pub fn name(&self) -> &'static str {
+        // SAFETY: 'static UTF-8 owned by the plugin (checked at load).
+        unsafe { self.vtable.name.as_str() }
+    }
+
+    /// True for spouts.
+    pub fn is_spout(&self) -> bool {
+        self.vtable.kind == KIND_SPOUT
+    }
+
+    /// `"spout"` or `"bolt"`.
+    pub fn kind_name(&self) -> &'static str {
+        if self.is_spout() { "spout" } else { "bolt" }
+    }
+
+    /// Declared outputs, JSON.
+    pub fn outputs_json(&self) -> &'static str {
+        // SAFETY: as for `name`.
+        unsafe { self.vtable.outputs.as_str() }
+    }
+}
+
+impl Plugin {
+    /// Loads and checks the library at `path`, calling its entry symbol with `host`.
+    pub fn load(path: &Path, host: &'static HostApiV1) -> Result<Plugin, HostError> {
+        let bad = |reason: String| HostError::BadPlugin {
+            plugin: path.to_path_buf(),
+            reason,
+        };
+        #[cfg(unix)]
+        let lib = {
+            use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
+            // SAFETY: loading runs the library's initialisers; plugins are trusted code.
+            unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }
+                .map_err(|e| bad(format!("cannot load the library: {e}")))?
+        };
+        #[cfg(not(unix))]
+        let lib = {
+            // SAFETY: as above.
+            unsafe { libloading::Library::new(path) }
+                .map_err(|e| bad(format!("cannot load the library: {e}")))?
+        };
+        // SAFETY: the symbol has the documented type when present.
+        let entry: EntryFn = unsafe {
+            *lib.get::<EntryFn>(abi::ENTRY_SYMBOL.as_bytes()).map_err(|_| {
+                bad(format!(
+                    "it has no `{}` symbol: it is not a sparse plugin for ABI {ABI_MAJOR}.x (built with another major version of plugin-api, or without plugin_api::export_components!)",
+                    abi::ENTRY_SYMBOL
+                ))
+            })?
+        };
+        // Never unloaded: statics, TLS destructors and threads of the plugin stay valid.
+        std::mem::forget(lib);
+        // SAFETY: calling the plugin's entry point with a valid 'static host table.
+        let descriptor = unsafe { entry(host) };
+        if descriptor.is_null() {
+            return Err(bad(format!(
+                "it refused host ABI {ABI_MAJOR}.{ABI_MINOR} (see its message on stderr)"
+            )));
+        }
+        // SAFETY: non-null and 'static per the ABI; read only what its size covers.
+        let descriptor: &'static PluginV1 = unsafe { &*descriptor };
+        check_descriptor(descriptor).map_err(bad)?;
+        Ok(Plugin {
+            path: path.to_path_buf(),
+            descriptor,
+        })
+    }
+
+    /// The plugin's crate name.
+    pub fn name(&self) -> &'static str {
+        // SAFETY: checked at load.
+        unsafe { self.descriptor.plugin_name.as_str() }
+    }
+
+    /// The plugin's crate version.
+    pub fn version(&self) -> &'static str {
+        // SAFETY: checked at load.
+        unsafe { self.descriptor.plugin_version.as_str() }
+    }
+
+    /// Every component in the registry.
+    pub fn components(&self) -> impl Iterator<Item = Component> + '_ {
+        let slice: &'static [ComponentV1] = if self.descriptor.component_count == 0 {
+            &[]
+        } else {
+            // SAFETY: checked at load: non-null, `component_count` entries, 'static.
+            unsafe {
+                std::slice::from_raw_parts(
+                    self.descriptor.components,
+                    self.descriptor.component_count,
+                )
+            }
+        };
+        slice.iter().map(|vtable| Component { vtable })
+    }
+
+    /// The component named `name`.
+    pub fn component(&self, name: &str) -> Result<Component, HostError> {
+        self.components()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| HostError::ComponentNotFound {
+                component: name.to_owned(),
+                plugin: self.path.clone(),
+                available: self.components().map(|c| c.name().to_owned()).collect(),
+            })
+    }
+}
+
+fn utf8(s: abi::SpStr, what: &str) -> Result<(), String> {
+    if s.len > 0 && s.ptr.is_null() {
+        return Err(format!("{what} is a null pointer with a length"));
+    }
+    if s.len == 0 {
+        return Ok(());
+    }
+    // SAFETY: non-null with its length, per the ABI.
+    let bytes = unsafe { std::slice::from_raw_parts(s.ptr, s.len) };
+    std::str::from_utf8(bytes)
+        .map(drop)
+        .map_err(|_| format!("{what} is not valid UTF-8"))
+}
+
+/// Checks what a host needs before it trusts a descriptor.
+fn check_descriptor(d: &PluginV1) -> Result<(), String> {
+    if d.abi_major != ABI_MAJOR {
+        return Err(format!(
+            "plugin ABI {}.{} but this sparse-host speaks ABI {ABI_MAJOR}.{ABI_MINOR}; rebuild the plugin against a matching plugin-api",
+            d.abi_major, d.abi_minor
+        ));
+    }
+    if d.struct_size < std::mem::size_of::<PluginV1>() {
+        return Err(format!(
+            "plugin descriptor is {} bytes but ABI {ABI_MAJOR}.{ABI_MINOR} needs at least {} (plugin ABI {}.{})",
+            d.struct_size,
+            std::mem::size_of::<PluginV1>(),
+            d.abi_major,
+            d.abi_minor
+        ));
+    }
+    utf8(d.plugin_name, "plugin name")?;
+    utf8(d.plugin_version, "plugin version")?;
+    if d.component_count > 0 && d.components.is_null() {
+        return Err("component registry is a null pointer".into());
+    }
+    for i in 0..d.component_count {
+        // SAFETY: checked non-null with `component_count` entries.
+        let c = unsafe { &*d.components.add(i) };
+        if c.struct_size < std::mem::size_of::<ComponentV1>() {
+            return Err(format!(
+                "component #{i} descriptor is {} bytes but ABI {ABI_MAJOR}.{ABI_MINOR} needs at least {}",
+                c.struct_size,
+                std::mem::size_of::<ComponentV1>()
+            ));
+        }
+        utf8(c.name, "a component name")?;
+        utf8(c.outputs, "a component's outputs")?;
+        let complete = match c.kind {
+            KIND_SPOUT => c.next_tuple.is_some(),
+            KIND_BOLT => c.process.is_some(),
+            _ => false,
+        };
+        if !complete {
+            return Err(format!(
+                "component #{i} has kind {} without the entry points that kind needs",
+                c.kind
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Keeps `c_void` imported for docs of instance pointers.
+pub type InstancePtr = *mut c_void;

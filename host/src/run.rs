@@ -1,0 +1,181 @@
+//! The `sparse-host` program: arguments → plugin → handshake → logging → loop.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use plugin_api::abi::{ABI_MAJOR, ABI_MINOR, HostApiV1};
+
+use crate::cli::Args;
+use crate::error::{HostError, exit};
+use crate::logging::{self, LogHandle, LogSettings, TaskIdentity};
+use crate::plugin::{ComponentName, Plugin, library_file, search_dirs};
+use crate::session::{self, Session};
+
+/// Runs `sparse-host` with parsed arguments; returns the exit code.
+pub fn main_with(args: Args) -> i32 {
+    match run(args) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("sparse-host: {e}");
+            log::logger().flush();
+            e.exit_code()
+        }
+    }
+}
+
+/// A host table for plugin discovery (`--list` and loading): the entry symbol only checks
+/// it; instances get the session's own table.
+static DISCOVERY_API: HostApiV1 = {
+    unsafe extern "C" fn emit(_: *mut std::ffi::c_void, _: *const plugin_api::abi::EmitV1) -> i32 {
+        plugin_api::abi::STATUS_INVALID
+    }
+    unsafe extern "C" fn id(_: *mut std::ffi::c_void, _: plugin_api::abi::SpStr) -> i32 {
+        plugin_api::abi::STATUS_INVALID
+    }
+    unsafe extern "C" fn log(
+        _: *mut std::ffi::c_void,
+        _: u32,
+        _: plugin_api::abi::SpStr,
+        _: plugin_api::abi::SpStr,
+    ) {
+    }
+    unsafe extern "C" fn report(_: *mut std::ffi::c_void, _: plugin_api::abi::SpStr) {}
+    unsafe extern "C" fn metrics(
+        _: *mut std::ffi::c_void,
+        _: plugin_api::abi::SpStr,
+        _: plugin_api::abi::SpStr,
+    ) -> i32 {
+        plugin_api::abi::STATUS_INVALID
+    }
+    unsafe extern "C" fn level(_: *mut std::ffi::c_void) -> u32 {
+        0
+    }
+    HostApiV1 {
+        struct_size: std::mem::size_of::<HostApiV1>(),
+        abi_major: ABI_MAJOR,
+        abi_minor: ABI_MINOR,
+        emit,
+        ack: id,
+        fail: id,
+        log,
+        report_error: report,
+        metrics,
+        max_log_level: level,
+    }
+};
+
+fn run(args: Args) -> Result<(), HostError> {
+    let protocol_out = crate::stdio::take_stdout_for_protocol()
+        .map_err(|e| HostError::Io(format!("cannot set up the protocol stream on stdout: {e}")))?;
+    let dirs = search_dirs(&args.plugin_dirs);
+    if args.list {
+        return list(&dirs, protocol_out);
+    }
+    let name = ComponentName::parse(args.component.as_deref().unwrap_or_default())?;
+    let path = crate::plugin::find_library(&name.library_file(), &dirs)?;
+    let plugin = Plugin::load(&path, &DISCOVERY_API)?;
+    let component = plugin.component(&name.component)?;
+
+    let stdin = std::io::stdin().lock();
+    let mut session = Session::new(stdin, protocol_out);
+    let info = session.handshake()?;
+    let result = (|| {
+        let conf: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&info.conf)
+            .map_err(|e| {
+                HostError::Protocol(format!("the handshake conf is not a JSON object: {e}"))
+            })?;
+        let context: serde_json::Value = serde_json::from_str(&info.context)
+            .map_err(|e| HostError::Protocol(format!("the handshake context is not JSON: {e}")))?;
+        let settings =
+            LogSettings::from_conf(&conf).map_err(|e| HostError::Config(e.to_string()))?;
+        let id = TaskIdentity {
+            topology: conf
+                .get("topology.name")
+                .and_then(|v| v.as_str())
+                .unwrap_or("topology")
+                .to_owned(),
+            component: context
+                .get("componentid")
+                .and_then(|v| v.as_str())
+                .unwrap_or(&name.component)
+                .to_owned(),
+            task_id: context.get("taskid").and_then(|v| v.as_i64()).unwrap_or(0),
+            pid: std::process::id(),
+        };
+        let handle = logging::init(&settings, &id).map_err(|e| HostError::Config(e.to_string()))?;
+        let handle: &'static LogHandle = Box::leak(Box::new(handle));
+        session::install_log(handle);
+        crate::signals::flush_on_termination(handle);
+        session.set_log(handle);
+        session.set_declared_streams(&context);
+        log::info!(
+            "sparse-host {} running {}::{} ({}, plugin {} {} from {}), task {}, pid {}",
+            env!("CARGO_PKG_VERSION"),
+            name.krate,
+            component.name(),
+            component.kind_name(),
+            plugin.name(),
+            plugin.version(),
+            plugin.path.display(),
+            id.task_id,
+            id.pid
+        );
+        Ok(())
+    })();
+    if let Err(e) = result {
+        // Storm shows `error` commands in its UI; the pid reply has gone out already.
+        let _ = session.send_error(&format!("sparse-host: {e}"));
+        return Err(e);
+    }
+    let r = session::run_component(session, component, &info);
+    if let Ok(()) = r {
+        log::info!("end of input: stopping");
+    }
+    log::logger().flush();
+    r
+}
+
+fn list(dirs: &[PathBuf], mut out: std::fs::File) -> Result<(), HostError> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut lines = String::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for path in files {
+            let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+                continue;
+            };
+            let Some(krate) = file
+                .strip_prefix(std::env::consts::DLL_PREFIX)
+                .and_then(|f| f.strip_suffix(std::env::consts::DLL_SUFFIX))
+            else {
+                continue;
+            };
+            if library_file(krate) != file || !seen.insert(file.to_owned()) {
+                continue;
+            }
+            match Plugin::load(&path, &DISCOVERY_API) {
+                Ok(plugin) => {
+                    for c in plugin.components() {
+                        lines.push_str(&format!(
+                            "{krate}::{}\t{}\t{}\t{}\n",
+                            c.name(),
+                            c.kind_name(),
+                            c.outputs_json(),
+                            path.display()
+                        ));
+                    }
+                }
+                // Other shared libraries may sit next to plugins: say so, skip them.
+                Err(e) => eprintln!("sparse-host: skipping {}: {e}", path.display()),
+            }
+        }
+    }
+    out.write_all(lines.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| HostError::Io(format!("writing the list: {e}")))
+}
