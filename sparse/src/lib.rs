@@ -1,1 +1,18 @@
-//! Placeholder (filled in below).
+//! `sparse`: the project tool for Storm topologies whose components are written in Rust
+//! (a rebuild of streamparse 2.2's `sparse` command).
+//!
+//! The library holds the real work so it can be tested without a command line:
+//!
+//! - [`topology`]: the shared topology model, the Clojure DSL and Flux YAML front ends,
+//!   validation against Storm's rules, and the text/SVG/DOT renderings;
+//! - [`config`]: the `config.json` file;
+//! - [`project`]: finding the project root, the topology file, the environment and the merged
+//!   options (what `run` and `submit` start from);
+//! - [`cli`] and [`commands`]: the thin command-line layer (one file per subcommand).
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod project;
+pub mod runner;
+pub mod topology;

@@ -1,0 +1,166 @@
+//! The command line: the top-level parser, the flags shared by subcommands, the typed CLI
+//! error with its exit code, and the entry point [`main`] that the `sparse` binary calls.
+//!
+//! Subcommands live one per file in [`crate::commands`]; see there for how to add one.
+//! Flags shared by several subcommands are reusable clap `Args` structs: [`TopologyArgs`]
+//! (`-n`, `--config`) and [`CommonArgs`] (those plus `-e`, `-o`, `-d`). Flatten them with
+//! `#[command(flatten)]` and hand them to [`crate::project::open_topology`] /
+//! [`crate::project::resolve`].
+
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::{Args, Parser};
+use serde_json::Value;
+
+use crate::commands::Command;
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: the topology is invalid (syntax, structure or Storm-rule errors).
+pub const EXIT_TOPOLOGY: i32 = 1;
+/// Exit status: usage or configuration error (bad flags, no project, bad `config.json`,
+/// topology not found or ambiguous).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status: an I/O error outside the topology (e.g. writing the output file).
+pub const EXIT_IO: i32 = 3;
+
+/// `sparse`: Storm topologies with Rust components.
+#[derive(Debug, Parser)]
+#[command(name = "sparse", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Choosing a topology: `-n NAME` and `--config PATH`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TopologyArgs {
+    /// Topology file name, with or without extension (optional when there is one topology).
+    #[arg(short = 'n', long = "name", value_name = "NAME")]
+    pub name: Option<String>,
+    /// Path of config.json (default: found from the current folder upwards).
+    #[arg(long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// The common flags of commands that run or deploy a topology.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CommonArgs {
+    /// `-n` and `--config`.
+    #[command(flatten)]
+    pub topology: TopologyArgs,
+    /// Environment from config.json `envs` (optional when there is exactly one).
+    #[arg(short = 'e', long = "environment", value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Storm option `key=value` (repeatable); the value is JSON when it parses, else a string.
+    #[arg(short = 'o', long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
+    pub options: Vec<(String, Value)>,
+    /// Set `topology.debug` to true.
+    #[arg(short = 'd', long = "debug")]
+    pub debug: bool,
+}
+
+/// Parses `key=value`: split at the first `=`, the value as JSON when it parses, else as a
+/// string (`a=5` → 5, `a=true` → true, `a=[1,2]` → array, `a=hello` → "hello").
+pub fn parse_option(s: &str) -> Result<(String, Value), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, found `{s}`"))?;
+    if k.is_empty() {
+        return Err(format!("empty key in `{s}`"));
+    }
+    let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()));
+    Ok((k.to_string(), value))
+}
+
+/// An error that ends the program: the message to print and the exit status.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit status ([`EXIT_TOPOLOGY`], [`EXIT_USAGE`], [`EXIT_IO`]...).
+    pub code: i32,
+    /// What to print on stderr (may be several lines).
+    pub message: String,
+}
+
+impl CliError {
+    /// An error with this exit status.
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        CliError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<crate::project::ProjectError> for CliError {
+    fn from(e: crate::project::ProjectError) -> Self {
+        use crate::project::ProjectError as P;
+        use crate::topology::LoadError;
+        let code = match &e {
+            P::Load(LoadError::Invalid(_)) => EXIT_TOPOLOGY,
+            _ => EXIT_USAGE,
+        };
+        let message = match &e {
+            P::Load(LoadError::Invalid(_)) => e.to_string(),
+            _ => format!("error: {e}"),
+        };
+        CliError { code, message }
+    }
+}
+
+/// What a subcommand returns.
+pub type CliResult = Result<(), CliError>;
+
+/// Parses `std::env::args`, runs the subcommand and returns the exit status (messages are
+/// already printed).
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match cli.command.exec() {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("{}", e.message);
+            }
+            e.code
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_values() {
+        assert_eq!(parse_option("a=5").unwrap(), ("a".into(), Value::from(5)));
+        assert_eq!(parse_option("a=true").unwrap().1, Value::Bool(true));
+        assert_eq!(
+            parse_option("a=b=c").unwrap(),
+            ("a".into(), Value::from("b=c"))
+        );
+        assert_eq!(parse_option("a=").unwrap().1, Value::from(""));
+        assert_eq!(parse_option("a=[1]").unwrap().1, serde_json::json!([1]));
+        assert!(parse_option("novalue").is_err());
+        assert!(parse_option("=1").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

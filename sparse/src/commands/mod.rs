@@ -1,0 +1,62 @@
+//! The subcommand registry: one file per subcommand, listed once in the `registry!`
+//! invocation below.
+//!
+//! Each subcommand module defines `pub struct Args` (a clap `Args` struct, flattening
+//! [`crate::cli::TopologyArgs`] or [`crate::cli::CommonArgs`] as needed) and
+//! `pub fn exec(args: Args) -> crate::cli::CliResult`, which parses nothing itself and calls
+//! library code. To add `sparse foo`, write `commands/foo.rs` and add one line
+//! `/// Help text. Foo => foo,` to the registry.
+
+macro_rules! registry {
+    ($($(#[$meta:meta])* $variant:ident => $module:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// All subcommands.
+        #[derive(Debug, clap::Subcommand)]
+        pub enum Command {
+            $($(#[$meta])* $variant($module::Args),)*
+        }
+
+        impl Command {
+            /// Runs the subcommand.
+            pub fn exec(self) -> crate::cli::CliResult {
+                match self {
+                    $(Command::$variant(args) => $module::exec(args),)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    /// Load and validate a topology; print its components, tasks, streams and groupings.
+    Check => check,
+    /// Draw a topology as SVG (or Graphviz DOT).
+    Visualize => visualize,
+}
+
+/// Opens the project from the current folder (printing config warnings on stderr), then
+/// chooses and loads the topology (printing notes about the choice).
+pub fn open(
+    args: &crate::cli::TopologyArgs,
+) -> Result<crate::project::OpenedTopology, crate::cli::CliError> {
+    let project = crate::project::Project::open(args.config.as_deref(), &cwd()?)?;
+    for w in &project.warnings {
+        eprintln!("warning: {w}");
+    }
+    let opened = project.load_topology(args.name.as_deref())?;
+    for n in &opened.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(opened)
+}
+
+/// The current directory, as a usage error when unavailable.
+pub fn cwd() -> Result<std::path::PathBuf, crate::cli::CliError> {
+    std::env::current_dir().map_err(|e| {
+        crate::cli::CliError::new(
+            crate::cli::EXIT_IO,
+            format!("error: cannot read the current directory: {e}"),
+        )
+    })
+}

@@ -1,0 +1,199 @@
+//! `config.json`, the project file (seed section 1.6; streamparse 5's schema).
+//!
+//! These are plain serde types, kept apart from what commands derive from them. [`load`]
+//! reports a wrong type as an error naming the JSON key path
+//! (`envs.prod.log.max_bytes: invalid type: string "big", expected u64`) and returns every
+//! unknown key as a warning (`envs.prod.colour`), so a typo is noticed but an older or newer
+//! file still loads.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The whole `config.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProjectConfig {
+    /// Folder of topology definitions, relative to the project root (default `topologies/`).
+    #[serde(default = "default_specs")]
+    pub topology_specs: String,
+    /// Wire serializer (`json`; streamparse also knew `msgpack`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serializer: Option<String>,
+    /// streamparse's virtualenv folder; accepted for compatibility, unused by sparse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtualenv_specs: Option<String>,
+    /// Deployment environments by name.
+    #[serde(default)]
+    pub envs: BTreeMap<String, EnvConfig>,
+}
+
+fn default_specs() -> String {
+    "topologies/".to_string()
+}
+
+/// One environment (`envs.NAME`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnvConfig {
+    /// Nimbus as `host[:port]` (port 6627 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nimbus: Option<String>,
+    /// Worker hosts; empty means ask Nimbus.
+    #[serde(default)]
+    pub workers: Vec<String>,
+    /// SSH user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// SSH port (22 by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_port: Option<u16>,
+    /// Whether to reach Nimbus through an SSH tunnel (default true in streamparse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_ssh_for_nimbus: Option<bool>,
+    /// Component logging settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogConfig>,
+    /// Storm configuration passed to the topology (`topology.*` keys and anything else).
+    #[serde(default)]
+    pub options: Map<String, Value>,
+    /// Serializer override for this environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serializer: Option<String>,
+    /// streamparse virtualenv keys, accepted for compatibility and unused by sparse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtualenv_root: Option<String>,
+    /// See `virtualenv_root`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_virtualenv: Option<bool>,
+    /// See `virtualenv_root`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_virtualenv: Option<bool>,
+    /// See `virtualenv_root`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtualenv_flags: Option<String>,
+    /// See `virtualenv_root`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtualenv_name: Option<String>,
+    /// Storm UI port (default 8080).
+    #[serde(rename = "ui.port", default, skip_serializing_if = "Option::is_none")]
+    pub ui_port: Option<u16>,
+}
+
+/// `envs.NAME.log`: where and how components log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogConfig {
+    /// Log folder on the workers (empty: Storm's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Log file name pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Rotate after this many bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
+    /// Rotated files kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_count: Option<u32>,
+    /// `critical`, `error`, `warning`, `info` or `debug`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+/// Why `config.json` could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Not JSON, or a value of the wrong type at `key_path`.
+    #[error("{}: {}{message}", path.display(), if key_path.is_empty() || key_path == "." { String::new() } else { format!("{key_path}: ") })]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Dotted JSON key path (`envs.prod.log.max_bytes`), empty at top level.
+        key_path: String,
+        /// serde's description, with line and column.
+        message: String,
+    },
+}
+
+/// A loaded config and the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: ProjectConfig,
+    /// One message per unknown key (`config.json: unknown key envs.prod.colour (ignored)`).
+    pub warnings: Vec<String>,
+}
+
+/// Parses `config.json` text; `path` is only used in messages.
+pub fn parse(src: &str, path: &Path) -> Result<Loaded, ConfigError> {
+    let mut unknown = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(src);
+    let mut track = serde_path_to_error::Track::new();
+    let res: Result<ProjectConfig, _> = serde_ignored::deserialize(
+        serde_path_to_error::Deserializer::new(&mut de, &mut track),
+        |p| unknown.push(p.to_string()),
+    );
+    let config = res
+        .and_then(|c| de.end().map(|()| c))
+        .map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key_path: track.path().to_string(),
+            message: e.to_string(),
+        })?;
+    let warnings = unknown
+        .into_iter()
+        .map(|k| format!("{}: unknown key `{k}` (ignored)", path.display()))
+        .collect();
+    Ok(Loaded { config, warnings })
+}
+
+/// Reads and parses the `config.json` at `path`.
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&src, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_type_names_the_key_path() {
+        let src = r#"{"envs": {"prod": {"log": {"max_bytes": "big"}}}}"#;
+        let e = parse(src, Path::new("config.json")).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("envs.prod.log.max_bytes: invalid type: string \"big\""),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings() {
+        let src =
+            r#"{"topology_specs": "t/", "colour": 1, "envs": {"prod": {"nimbus": "h", "x": {}}}}"#;
+        let l = parse(src, Path::new("config.json")).unwrap();
+        assert_eq!(l.config.topology_specs, "t/");
+        assert_eq!(l.config.envs["prod"].nimbus.as_deref(), Some("h"));
+        assert_eq!(l.warnings.len(), 2, "{:?}", l.warnings);
+        assert!(l.warnings.iter().any(|w| w.contains("envs.prod.x")));
+    }
+
+    #[test]
+    fn defaults() {
+        let l = parse("{}", Path::new("c.json")).unwrap();
+        assert_eq!(l.config.topology_specs, "topologies/");
+        assert!(l.config.envs.is_empty());
+    }
+}

@@ -1,0 +1,513 @@
+//! Flux YAML (Storm 2.x/3.x) in and out (reference section 7.4).
+//!
+//! **Reading.** `FluxShellSpout` / `FluxShellBolt` vertices become [`Exec::Shell`]: the first
+//! constructor argument is the command, the optional second the `default` stream's fields;
+//! `configMethods` `setDefaultStream`, `setNamedStream` and `addComponentConfig` fill outputs and
+//! per-component conf. Any other `className` becomes [`Exec::Java`] with its constructor
+//! arguments kept verbatim. `parallelism` defaults to 1 and `numTasks` to `parallelism`.
+//! `streams` become the `to` bolt's inputs, in file order; every grouping type is read
+//! (`ALL CUSTOM DIRECT SHUFFLE LOCAL_OR_SHUFFLE FIELDS GLOBAL NONE`, `streamId`, `args`,
+//! `customClass`). The topology name is `name:`, or the file stem when absent.
+//!
+//! Not supported, and reported as errors with their location: `includes`, `components` and
+//! `ref` arguments, `properties`, `factory`, `${...}` substitution, and configMethods other than
+//! the three above (sparse's model could not keep them).
+//!
+//! **Writing.** [`to_yaml`] writes the same shapes back; reading its output gives the same
+//! [`Topology`] (spans aside). Direct streams cannot be declared by `FluxShellSpout` /
+//! `FluxShellBolt` (Storm's wrappers have no such method), so writing one is an error.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+use super::model::{Component, ComponentKind, Exec, Grouping, Input, Span, StreamDef, Topology};
+use super::{DEFAULT_STREAM, Diagnostic, LoadError, name_from_path};
+
+/// `className` of Storm's shell spout wrapper.
+pub const SHELL_SPOUT_CLASS: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
+/// `className` of Storm's shell bolt wrapper.
+pub const SHELL_BOLT_CLASS: &str = "org.apache.storm.flux.wrappers.bolts.FluxShellBolt";
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "Id: Deserialize<'de>"))]
+struct FluxFile<Id> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    config: Map<String, Value>,
+    #[serde(default)]
+    spouts: Vec<Vertex<Id>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    bolts: Vec<Vertex<Id>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    streams: Vec<StreamDecl<Id>>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Vertex<Id> {
+    id: Id,
+    class_name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    constructor_args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    config_methods: Vec<ConfigMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parallelism: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    num_tasks: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigMethod {
+    name: String,
+    #[serde(default)]
+    args: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct StreamDecl<Id> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    from: String,
+    to: Id,
+    grouping: GroupingDecl,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GroupingDecl {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stream_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    args: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    custom_class: Option<CustomClass>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CustomClass {
+    class_name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    constructor_args: Vec<Value>,
+}
+
+struct Reader<'a> {
+    file: &'a Path,
+    errors: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn span(&self, s: &Spanned<String>) -> Span {
+        Span {
+            file: PathBuf::from(self.file),
+            line: s.referenced.line().try_into().unwrap_or(u32::MAX),
+            col: s.referenced.column().try_into().unwrap_or(u32::MAX),
+        }
+    }
+
+    fn err(&mut self, at: &Spanned<String>, component: Option<&str>, msg: impl Into<String>) {
+        let span = self.span(at);
+        self.errors
+            .push(Diagnostic::new(Some(span), component, msg));
+    }
+}
+
+fn strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?
+        .iter()
+        .map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Parses Flux YAML held in `src`; `path` is used for spans and the default name.
+pub fn load_str(src: &str, path: &Path) -> Result<Topology, LoadError> {
+    let file: FluxFile<Spanned<String>> = serde_saphyr::from_str(src).map_err(|e| {
+        let span = e.location().map(|l| Span {
+            file: path.to_path_buf(),
+            line: l.line().try_into().unwrap_or(u32::MAX),
+            col: l.column().try_into().unwrap_or(u32::MAX),
+        });
+        let mut opts = serde_saphyr::RenderOptions::default();
+        opts.snippets = serde_saphyr::SnippetMode::Off;
+        let msg = e.render_with_options(opts);
+        LoadError::Invalid(vec![Diagnostic::new(
+            span.or(Some(Span {
+                file: path.to_path_buf(),
+                line: 1,
+                col: 1,
+            })),
+            None,
+            msg,
+        )])
+    })?;
+    let mut r = Reader {
+        file: path,
+        errors: Vec::new(),
+    };
+    let mut components = Vec::new();
+    for (list, kind) in [
+        (&file.spouts, ComponentKind::Spout),
+        (&file.bolts, ComponentKind::Bolt),
+    ] {
+        for v in list {
+            if let Some(c) = read_vertex(&mut r, v, kind) {
+                components.push(c);
+            }
+        }
+    }
+    for s in &file.streams {
+        let grouping = match read_grouping(&s.grouping) {
+            Ok(g) => g,
+            Err(msg) => {
+                r.err(
+                    &s.to,
+                    Some(&s.to.value),
+                    format!("stream from `{}`: {msg}", s.from),
+                );
+                continue;
+            }
+        };
+        let target = components
+            .iter_mut()
+            .find(|c: &&mut Component| c.id == s.to.value);
+        match target {
+            Some(c) if c.kind == ComponentKind::Bolt => c.inputs.push(Input {
+                source: s.from.clone(),
+                stream: s
+                    .grouping
+                    .stream_id
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_STREAM.to_string()),
+                grouping,
+            }),
+            Some(_) => r.err(
+                &s.to,
+                Some(&s.to.value),
+                "a stream's `to` must be a bolt, not a spout",
+            ),
+            None => r.err(
+                &s.to,
+                None,
+                format!("stream `to` names unknown bolt `{}`", s.to.value),
+            ),
+        }
+    }
+    if !r.errors.is_empty() {
+        return Err(LoadError::Invalid(r.errors));
+    }
+    Ok(Topology {
+        name: file.name.unwrap_or_else(|| name_from_path(path)),
+        conf: file.config,
+        components,
+    })
+}
+
+fn read_vertex(
+    r: &mut Reader<'_>,
+    v: &Vertex<Spanned<String>>,
+    kind: ComponentKind,
+) -> Option<Component> {
+    let id = v.id.value.as_str();
+    let n_errors = r.errors.len();
+    let count = |r: &mut Reader<'_>, what: &str, n: Option<i64>| -> Option<u32> {
+        let n = n?;
+        match u32::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                r.err(
+                    &v.id,
+                    Some(id),
+                    format!("`{what}` must be a positive integer, found {n}"),
+                );
+                None
+            }
+        }
+    };
+    let parallelism = count(r, "parallelism", v.parallelism).unwrap_or(1);
+    let num_tasks = count(r, "numTasks", v.num_tasks).unwrap_or(parallelism);
+    let (shell_class, other_class) = match kind {
+        ComponentKind::Spout => (SHELL_SPOUT_CLASS, SHELL_BOLT_CLASS),
+        ComponentKind::Bolt => (SHELL_BOLT_CLASS, SHELL_SPOUT_CLASS),
+    };
+    let mut outputs = BTreeMap::new();
+    let exec = if v.class_name == shell_class {
+        let command = match v.constructor_args.first().map(strings) {
+            Some(Some(c)) => c,
+            _ => {
+                r.err(
+                    &v.id,
+                    Some(id),
+                    "the first constructor argument must be the command, a list of strings",
+                );
+                Vec::new()
+            }
+        };
+        match v.constructor_args.get(1).map(strings) {
+            None => {}
+            Some(Some(fields)) => {
+                outputs.insert(
+                    DEFAULT_STREAM.to_string(),
+                    StreamDef {
+                        fields,
+                        direct: false,
+                    },
+                );
+            }
+            Some(None) => r.err(
+                &v.id,
+                Some(id),
+                "the second constructor argument must be the output fields, a list of strings",
+            ),
+        }
+        if v.constructor_args.len() > 2 {
+            r.err(
+                &v.id,
+                Some(id),
+                "a shell component takes at most 2 constructor arguments",
+            );
+        }
+        Exec::Shell { command }
+    } else if v.class_name == other_class {
+        r.err(
+            &v.id,
+            Some(id),
+            format!(
+                "`{}` cannot be used for a {}",
+                v.class_name,
+                super::describe::kind_label(kind)
+            ),
+        );
+        Exec::Shell { command: vec![] }
+    } else {
+        Exec::Java {
+            class_name: v.class_name.clone(),
+            constructor_args: v.constructor_args.clone(),
+        }
+    };
+    let mut conf = Map::new();
+    for m in &v.config_methods {
+        match (m.name.as_str(), m.args.as_slice()) {
+            ("setDefaultStream", [fields]) if strings(fields).is_some() => {
+                outputs.insert(
+                    DEFAULT_STREAM.to_string(),
+                    StreamDef {
+                        fields: strings(fields).unwrap_or_default(),
+                        direct: false,
+                    },
+                );
+            }
+            ("setNamedStream", [Value::String(name), fields]) if strings(fields).is_some() => {
+                outputs.insert(
+                    name.clone(),
+                    StreamDef {
+                        fields: strings(fields).unwrap_or_default(),
+                        direct: false,
+                    },
+                );
+            }
+            ("addComponentConfig", [Value::String(key), value]) => {
+                conf.insert(key.clone(), value.clone());
+            }
+            (name @ ("setDefaultStream" | "setNamedStream" | "addComponentConfig"), _) => {
+                let expected = match name {
+                    "setDefaultStream" => "[[fields...]]",
+                    "setNamedStream" => "[\"stream\", [fields...]]",
+                    _ => "[\"key\", value]",
+                };
+                r.err(
+                    &v.id,
+                    Some(id),
+                    format!("configMethod `{name}` expects args {expected}"),
+                );
+            }
+            (other, _) => r.err(
+                &v.id,
+                Some(id),
+                format!(
+                    "configMethod `{other}` is not supported by sparse (supported: \
+                     setDefaultStream, setNamedStream, addComponentConfig)"
+                ),
+            ),
+        }
+    }
+    if r.errors.len() > n_errors {
+        return None;
+    }
+    Some(Component {
+        id: id.to_string(),
+        kind,
+        exec,
+        parallelism,
+        num_tasks,
+        outputs,
+        inputs: Vec::new(),
+        conf,
+        span: Some(r.span(&v.id)),
+    })
+}
+
+fn read_grouping(g: &GroupingDecl) -> Result<Grouping, String> {
+    let no_args = |grouping: Grouping| -> Result<Grouping, String> {
+        if g.args.is_some() || g.custom_class.is_some() {
+            Err(format!(
+                "grouping {} takes no `args` or `customClass`",
+                g.kind
+            ))
+        } else {
+            Ok(grouping)
+        }
+    };
+    match g.kind.as_str() {
+        "SHUFFLE" => no_args(Grouping::Shuffle),
+        "LOCAL_OR_SHUFFLE" => no_args(Grouping::LocalOrShuffle),
+        "GLOBAL" => no_args(Grouping::Global),
+        "ALL" => no_args(Grouping::All),
+        "NONE" => no_args(Grouping::None),
+        "DIRECT" => no_args(Grouping::Direct),
+        "FIELDS" => match (&g.args, &g.custom_class) {
+            (Some(a), None) => Ok(Grouping::Fields(a.clone())),
+            _ => Err("grouping FIELDS needs `args: [field, ...]`".into()),
+        },
+        "CUSTOM" => match (&g.args, &g.custom_class) {
+            (None, Some(c)) if c.constructor_args.is_empty() => {
+                Ok(Grouping::Custom(c.class_name.clone()))
+            }
+            (None, Some(_)) => {
+                Err("customClass constructorArgs are not supported by sparse".into())
+            }
+            _ => Err("grouping CUSTOM needs `customClass: {className: ...}`".into()),
+        },
+        other => Err(format!(
+            "unknown grouping type `{other}` (expected ALL, CUSTOM, DIRECT, SHUFFLE, \
+             LOCAL_OR_SHUFFLE, FIELDS, GLOBAL or NONE)"
+        )),
+    }
+}
+
+/// Why a topology cannot be written as Flux YAML.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Storm's Flux shell wrappers cannot declare direct streams.
+    #[error(
+        "component `{component}`: stream `{stream}` is direct, which Flux's FluxShellSpout/FluxShellBolt cannot declare"
+    )]
+    DirectStream {
+        /// The component.
+        component: String,
+        /// The stream.
+        stream: String,
+    },
+    /// The YAML serializer failed.
+    #[error("cannot write YAML: {0}")]
+    Yaml(String),
+}
+
+/// Writes `t` as Flux YAML (reading it back with [`load_str`] gives `t` without spans).
+pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
+    let mut file: FluxFile<String> = FluxFile {
+        name: Some(t.name.clone()),
+        config: t.conf.clone(),
+        spouts: Vec::new(),
+        bolts: Vec::new(),
+        streams: Vec::new(),
+    };
+    for c in &t.components {
+        let mut constructor_args = Vec::new();
+        let mut config_methods = Vec::new();
+        let class_name = match &c.exec {
+            Exec::Shell { command } => {
+                constructor_args.push(Value::from(command.clone()));
+                match c.kind {
+                    ComponentKind::Spout => SHELL_SPOUT_CLASS.to_string(),
+                    ComponentKind::Bolt => SHELL_BOLT_CLASS.to_string(),
+                }
+            }
+            Exec::Java {
+                class_name,
+                constructor_args: args,
+            } => {
+                constructor_args.clone_from(args);
+                class_name.clone()
+            }
+        };
+        for (sid, def) in &c.outputs {
+            if def.direct {
+                return Err(WriteError::DirectStream {
+                    component: c.id.clone(),
+                    stream: sid.clone(),
+                });
+            }
+            let fields = Value::from(def.fields.clone());
+            if sid == DEFAULT_STREAM {
+                config_methods.push(ConfigMethod {
+                    name: "setDefaultStream".into(),
+                    args: vec![fields],
+                });
+            } else {
+                config_methods.push(ConfigMethod {
+                    name: "setNamedStream".into(),
+                    args: vec![Value::from(sid.clone()), fields],
+                });
+            }
+        }
+        for (k, v) in &c.conf {
+            config_methods.push(ConfigMethod {
+                name: "addComponentConfig".into(),
+                args: vec![Value::from(k.clone()), v.clone()],
+            });
+        }
+        let vertex = Vertex {
+            id: c.id.clone(),
+            class_name,
+            constructor_args,
+            config_methods,
+            parallelism: Some(i64::from(c.parallelism)),
+            num_tasks: (c.num_tasks != c.parallelism).then_some(i64::from(c.num_tasks)),
+        };
+        match c.kind {
+            ComponentKind::Spout => file.spouts.push(vertex),
+            ComponentKind::Bolt => file.bolts.push(vertex),
+        }
+        for i in &c.inputs {
+            let (kind, args, custom_class) = match &i.grouping {
+                Grouping::Shuffle => ("SHUFFLE", None, None),
+                Grouping::LocalOrShuffle => ("LOCAL_OR_SHUFFLE", None, None),
+                Grouping::Fields(f) => ("FIELDS", Some(f.clone()), None),
+                Grouping::Global => ("GLOBAL", None, None),
+                Grouping::All => ("ALL", None, None),
+                Grouping::None => ("NONE", None, None),
+                Grouping::Direct => ("DIRECT", None, None),
+                Grouping::Custom(class) => (
+                    "CUSTOM",
+                    None,
+                    Some(CustomClass {
+                        class_name: class.clone(),
+                        constructor_args: Vec::new(),
+                    }),
+                ),
+            };
+            file.streams.push(StreamDecl {
+                name: Some(format!("{} --> {}", i.source, c.id)),
+                from: i.source.clone(),
+                to: c.id.clone(),
+                grouping: GroupingDecl {
+                    kind: kind.to_string(),
+                    stream_id: (i.stream != DEFAULT_STREAM).then(|| i.stream.clone()),
+                    args,
+                    custom_class,
+                },
+            });
+        }
+    }
+    serde_saphyr::to_string(&file).map_err(|e| WriteError::Yaml(e.to_string()))
+}

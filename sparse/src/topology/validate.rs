@@ -1,0 +1,180 @@
+//! Storm's submit-time rules (reference section 8.1), applied to a loaded [`Topology`].
+//!
+//! [`validate`] collects every problem rather than stopping at the first. The rules:
+//!
+//! - component ids are non-empty, unique, and do not start with `__` (reserved for Storm's
+//!   system components); stream ids do not start with `__` either;
+//! - `parallelism` is at least 1. `num_tasks` 0 is accepted by Storm (its own `__eventlogger`
+//!   uses it) but gives a component that never runs, so sparse rejects it for user components;
+//! - a bolt has at least one input (Flux silently drops a bolt that is no stream's `to`);
+//!   a spout has none;
+//! - every input names an existing component and one of its declared streams;
+//! - a fields grouping only uses fields in the union of the source's output fields across all
+//!   its streams (Storm does not check the particular stream);
+//! - a `:direct` grouping subscribes to a stream declared direct;
+//! - stream fields are not duplicated (Storm's `Fields` rejects that) and shell commands are
+//!   not empty.
+//!
+//! JVM components ([`Exec::Java`]) declare their streams in Java, so subscriptions to them are
+//! only checked for the component's existence. [`local_blockers`] lists what the local runner
+//! cannot run (JVM components, custom groupings); those are not errors for Storm.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::Diagnostic;
+use super::model::{Component, ComponentKind, Exec, Grouping, Topology};
+
+fn diag(c: &Component, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(c.span.clone(), Some(&c.id), msg)
+}
+
+/// Checks `t` against Storm's rules; an empty result means the topology is valid.
+pub fn validate(t: &Topology) -> Vec<Diagnostic> {
+    let mut errs = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for c in &t.components {
+        if c.id.is_empty() {
+            errs.push(diag(c, "component id is empty"));
+        }
+        if c.id.starts_with("__") {
+            errs.push(diag(
+                c,
+                "ids starting with `__` are reserved for Storm's system components",
+            ));
+        }
+        if !seen.insert(c.id.as_str()) {
+            errs.push(diag(c, "duplicate component id"));
+        }
+        if c.parallelism < 1 {
+            errs.push(diag(c, "parallelism must be at least 1"));
+        }
+        if c.num_tasks < 1 {
+            errs.push(diag(
+                c,
+                "num_tasks is 0: Storm accepts this, but the component would never run",
+            ));
+        }
+        if let Exec::Shell { command } = &c.exec
+            && command.first().is_none_or(String::is_empty)
+        {
+            errs.push(diag(c, "the command is empty"));
+        }
+        for (sid, def) in &c.outputs {
+            if sid.starts_with("__") {
+                errs.push(diag(
+                    c,
+                    format!("stream id `{sid}`: ids starting with `__` are reserved for Storm"),
+                ));
+            }
+            let mut fs = HashSet::new();
+            for f in &def.fields {
+                if !fs.insert(f) {
+                    errs.push(diag(
+                        c,
+                        format!("stream `{sid}` declares field `{f}` twice"),
+                    ));
+                }
+            }
+        }
+        match c.kind {
+            ComponentKind::Spout if !c.inputs.is_empty() => {
+                errs.push(diag(c, "a spout cannot have inputs"));
+            }
+            ComponentKind::Bolt if c.inputs.is_empty() => errs.push(diag(
+                c,
+                "bolt has no inputs: it would never receive a tuple (and Flux drops a bolt \
+                 that is in no stream's `to`)",
+            )),
+            _ => {}
+        }
+        for input in &c.inputs {
+            let from = format!("input from `{}` stream `{}`", input.source, input.stream);
+            let Some(src) = t.component(&input.source) else {
+                errs.push(diag(
+                    c,
+                    format!("{from}: unknown component `{}`", input.source),
+                ));
+                continue;
+            };
+            if matches!(src.exec, Exec::Java { .. }) {
+                continue;
+            }
+            let Some(stream) = src.outputs.get(&input.stream) else {
+                let declared: Vec<&str> = src.outputs.keys().map(String::as_str).collect();
+                errs.push(diag(
+                    c,
+                    format!(
+                        "{from}: `{}` declares no stream `{}` (declared: {})",
+                        input.source,
+                        input.stream,
+                        if declared.is_empty() {
+                            "none".to_string()
+                        } else {
+                            declared.join(", ")
+                        }
+                    ),
+                ));
+                continue;
+            };
+            match &input.grouping {
+                Grouping::Fields(fields) => {
+                    let all: BTreeSet<&str> = src
+                        .outputs
+                        .values()
+                        .flat_map(|s| s.fields.iter().map(String::as_str))
+                        .collect();
+                    if fields.is_empty() {
+                        errs.push(diag(c, format!("{from}: fields grouping names no field")));
+                    }
+                    for f in fields {
+                        if !all.contains(f.as_str()) {
+                            errs.push(diag(
+                                c,
+                                format!(
+                                    "{from}: fields grouping on `{f}`, which `{}` does not declare \
+                                     (its fields: {})",
+                                    input.source,
+                                    all.iter().copied().collect::<Vec<_>>().join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Grouping::Direct if !stream.direct => errs.push(diag(
+                    c,
+                    format!(
+                        "{from}: direct grouping on a stream that is not declared direct \
+                         (declare it with `(direct-stream [...])`)"
+                    ),
+                )),
+                _ => {}
+            }
+        }
+    }
+    errs
+}
+
+/// What the local runner cannot run: JVM components and custom groupings. Not Storm errors.
+pub fn local_blockers(t: &Topology) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in &t.components {
+        if let Exec::Java { class_name, .. } = &c.exec {
+            out.push(diag(
+                c,
+                format!("JVM class `{class_name}` cannot run in the local runner"),
+            ));
+        }
+        for i in &c.inputs {
+            if let Grouping::Custom(class) = &i.grouping {
+                out.push(diag(
+                    c,
+                    format!(
+                        "custom grouping `{class}` (input from `{}`) cannot run in the local runner",
+                        i.source
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,153 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sparse(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sparse"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A scratch project under the target directory.
+fn project(name: &str, config: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("topologies")).unwrap();
+    std::fs::write(dir.join("config.json"), config).unwrap();
+    for (f, src) in files {
+        std::fs::write(dir.join("topologies").join(f), src).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn check_repo_wordcount_prefers_clj_and_succeeds() {
+    let o = sparse(&crate::repo_root().join("topologies"), &["check"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("topology `wordcount`: 3 components, 5 tasks"),
+        "{out}"
+    );
+    assert!(
+        out.contains("from  sentence-splitter/default (fields(word))"),
+        "{out}"
+    );
+    assert!(
+        err.contains("using wordcount.clj (also found wordcount.yaml"),
+        "{err}"
+    );
+
+    let o = sparse(&crate::repo_root(), &["check", "-n", "wordcount.yaml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).0.contains("wordcount.yaml"));
+}
+
+#[test]
+fn check_lists_every_error_and_exits_1() {
+    let dir = project(
+        "check-errors",
+        "{}",
+        &[(
+            "bad.clj",
+            r#"(defn bad [options]
+  [{"s" (rust-spout-spec options "a::S" ["f"])}
+   {"b" (rust-bolt-spec options {"s" ["g"] "t" :shuffle} "a::B" [])}])"#,
+        )],
+    );
+    let o = sparse(&dir, &["check"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "bad.clj:3:5: component `b`: input from `s` stream `default`: fields grouping on `g`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("unknown component `t`"), "{err}");
+    assert!(err.contains("2 errors"), "{err}");
+
+    let dir = project(
+        "check-syntax",
+        "{}",
+        &[("bad.clj", "(defn bad [options]\n  [{} {}]")],
+    );
+    let o = sparse(&dir, &["check"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad.clj:1:1: unclosed `(`"), "{err}");
+}
+
+#[test]
+fn usage_and_config_errors_exit_2() {
+    let dir = project(
+        "config-errors",
+        r#"{"envs": {"prod": {"log": {"max_bytes": "big"}}}}"#,
+        &[],
+    );
+    let o = sparse(&dir, &["check"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("envs.prod.log.max_bytes: invalid type: string \"big\""),
+        "{err}"
+    );
+
+    let dir = project("unknown-key", r#"{"topology_spec": "x"}"#, &[("a.clj", "")]);
+    let o = sparse(&dir, &["check", "-n", "missing"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("unknown key `topology_spec`"),
+        "{err}"
+    );
+    assert!(err.contains("no topology `missing`"), "{err}");
+
+    let o = sparse(&dir, &["check", "--bogus"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = sparse(Path::new("/"), &["check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("no config.json found"));
+}
+
+#[test]
+fn visualize_writes_svg_and_dot() {
+    let root = crate::repo_root();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wc.svg");
+    let o = sparse(
+        &root,
+        &[
+            "visualize",
+            "-n",
+            "wordcount.clj",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<rect").count(), 3);
+    assert!(svg.contains(">word-counter<"));
+    assert!(svg.contains("bolt ×2"));
+    assert!(svg.contains("default: fields(word)"));
+    assert_eq!(svg.matches("marker-end").count(), 2);
+
+    let o = sparse(&root, &["visualize", "--format", "dot", "-o", "-"]);
+    assert_eq!(o.status.code(), Some(0));
+    let dot = text(&o).0;
+    assert!(
+        dot.contains("\"sentence-spout\" -> \"sentence-splitter\" [label=\"default: shuffle\"]"),
+        "{dot}"
+    );
+}

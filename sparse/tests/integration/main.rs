@@ -1,0 +1,48 @@
+//! The single integration-test binary of the `sparse` crate (one link on a 2-core machine).
+
+/// The `sparse` binary: `check`, `visualize`, exit codes.
+mod cli;
+/// The seed's example topologies and other DSL files load to the expected models.
+mod dsl;
+/// Malformed topology files give the expected located errors.
+mod errors;
+/// Flux YAML: the wordcount equivalence and the write/read round trip.
+mod flux;
+/// The reader and loaders never panic: seed corpus plus generated and mutated input.
+mod fuzz;
+/// Project resolution: root, `-n`, `-e`, merged options.
+mod project;
+/// Storm-rule validation.
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use sparse::topology::model::Topology;
+
+/// `sparse/tests/fuzz-corpus/NAME`.
+pub fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-corpus")
+        .join(name)
+}
+
+/// The repository root (the folder holding `config.json` and `topologies/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Loads a file and panics with every diagnostic when it fails.
+pub fn load_ok(path: &Path) -> Topology {
+    match sparse::topology::load(path) {
+        Ok(t) => t,
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
+}
+
+/// Loads a `.clj` text held in memory as `test.clj`.
+pub fn clj(src: &str) -> Result<Topology, sparse::topology::LoadError> {
+    sparse::topology::clj::load_str(src, Path::new("test.clj"))
+}
