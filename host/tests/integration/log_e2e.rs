@@ -1,0 +1,169 @@
+//! Logging through the real binary.
+
+use serde_json::json;
+
+use crate::util::*;
+
+#[test]
+fn a_record_logged_in_the_wordcount_plugin_reaches_the_task_file() {
+    let dir = TempDir::new("wclog");
+    let logs = dir.path().join("logs");
+    let mut input = handshake(
+        dir.path(),
+        "word-counter",
+        3,
+        json!({"streamparse.log.path": logs, "streamparse.log.level": "debug"}),
+    );
+    input.push_str(&frames(&[
+        r#"{"id":"1","comp":"s","stream":"default","task":5,"tuple":["storm"]}"#,
+    ]));
+    let args = wordcount_args("WordCounter");
+    let run = run_host(&strs(&args), &input);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let pid = run.messages[0]["pid"].as_u64().unwrap();
+    let file = logs.join(format!("streamparse_wordcount_word-counter_3_{pid}.log"));
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert!(
+        text.contains("DEBUG word-counter:3 wordcount: counted storm = 1"),
+        "{text}"
+    );
+    // Debug records stay in the file: only warnings and above go to Storm by default.
+    assert!(run.commands("log").is_empty(), "{:?}", run.commands("log"));
+}
+
+#[test]
+fn info_level_drops_debug_records() {
+    let dir = TempDir::new("wcinfo");
+    let logs = dir.path().join("logs");
+    let mut input = handshake(
+        dir.path(),
+        "word-counter",
+        3,
+        json!({"streamparse.log.path": logs}),
+    );
+    input.push_str(&frames(&[
+        r#"{"id":"1","comp":"s","stream":"default","task":5,"tuple":["storm"]}"#,
+    ]));
+    let args = wordcount_args("WordCounter");
+    let run = run_host(&strs(&args), &input);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let pid = run.messages[0]["pid"].as_u64().unwrap();
+    let text = std::fs::read_to_string(
+        logs.join(format!("streamparse_wordcount_word-counter_3_{pid}.log")),
+    )
+    .unwrap();
+    assert!(!text.contains("counted storm"), "{text}");
+    assert!(text.contains("running wordcount::WordCounter"), "{text}");
+}
+
+#[test]
+fn records_at_the_storm_level_are_sent_as_log_commands_after_the_pid() {
+    let dir = TempDir::new("stormlog");
+    c_plugin(dir.path(), "c_echo", &[]);
+    let hs = json!({
+        "conf": {"topology.name": "t", "streamparse.log.path": dir.path().join("logs"),
+                 "streamparse.log.storm_level": "info"},
+        "pidDir": dir.path().join("pids"),
+        "context": {"taskid": 2, "componentid": "echo"},
+    });
+    let input = format!(
+        "{hs}\nend\n{}",
+        frames(&[r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 3"]}"#])
+    );
+    let d = dir.path().display().to_string();
+    let run = run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.messages[0].get("pid").is_some(),
+        "the pid reply comes first"
+    );
+    let from_plugin: Vec<_> = run
+        .commands("log")
+        .into_iter()
+        .filter(|m| m["msg"].as_str().unwrap().contains("from the C plugin"))
+        .collect();
+    assert_eq!(from_plugin.len(), 3);
+    assert!(
+        from_plugin.iter().all(|m| m["level"] == 2),
+        "Storm's INFO is 2"
+    );
+}
+
+#[test]
+fn no_log_path_sends_records_at_the_configured_level_to_storm() {
+    let dir = TempDir::new("nopath");
+    c_plugin(dir.path(), "c_echo", &[]);
+    let hs = json!({"conf": {"topology.name": "t"}, "pidDir": dir.path().join("pids"), "context": {"taskid": 2, "componentid": "echo"}});
+    let input = format!(
+        "{hs}\nend\n{}",
+        frames(&[r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 2"]}"#])
+    );
+    let d = dir.path().display().to_string();
+    let run = run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let n = run
+        .commands("log")
+        .iter()
+        .filter(|m| m["msg"].as_str().unwrap().contains("from the C plugin"))
+        .count();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn a_million_records_through_the_binary_rotate_within_bounds() {
+    let dir = TempDir::new("million");
+    c_plugin(dir.path(), "c_echo", &[]);
+    let logs = dir.path().join("logs");
+    let max_bytes: u64 = 64 * 1024;
+    let backups: u64 = 3;
+    let hs = json!({
+        "conf": {"topology.name": "t", "streamparse.log.path": logs,
+                 "streamparse.log.max_bytes": max_bytes, "streamparse.log.backup_count": backups},
+        "pidDir": dir.path().join("pids"),
+        "context": {"taskid": 2, "componentid": "echo"},
+    });
+    let input = format!(
+        "{hs}\nend\n{}",
+        frames(&[r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 1000000"]}"#])
+    );
+    let d = dir.path().display().to_string();
+    let run = run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut total = 0;
+    let mut longest = 0;
+    let mut base = String::new();
+    let entries: Vec<_> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len() as u64, backups + 1, "{entries:?}");
+    for path in &entries {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.ends_with('\n'), "{} ends mid-record", path.display());
+        for line in text.lines() {
+            assert!(
+                line.contains(" INFO  echo:2 c_plugin: ") || line.contains("sparse_host"),
+                "not a whole record: {line:?}"
+            );
+            longest = longest.max(line.len() as u64 + 1);
+        }
+        assert!(
+            text.len() as u64 <= max_bytes,
+            "{} is {} bytes",
+            path.display(),
+            text.len()
+        );
+        total += text.len() as u64;
+        if path.extension().is_some_and(|e| e == "log") {
+            base = text;
+        }
+    }
+    assert!(
+        total <= max_bytes * (backups + 1) + longest,
+        "{total} bytes on disk"
+    );
+    assert!(
+        base.contains("record 999999 of 1000000 from the C plugin"),
+        "the newest record is in the base file"
+    );
+}
