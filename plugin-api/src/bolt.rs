@@ -11,6 +11,9 @@
 //!
 //! Tick tuples go to [`Bolt::process_tick`] and are always acked afterwards.
 //!
+//! A bolt that keeps tuples past `process` (with [`Tuple::into_owned`]) to ack them later
+//! must set `AUTO_ACK = false`: auto-ack cannot see the kept copy and would ack it now.
+//!
 //! ```
 //! use plugin_api::{Bolt, BoltOutput, Context, StreamDecl, Tuple, fields};
 //!

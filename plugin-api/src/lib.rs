@@ -39,7 +39,8 @@
 //! * [`output`]: the collectors ([`BoltOutput`], [`SpoutOutput`]) and [`Emit`] options;
 //! * [`declare`]: output stream declarations;
 //! * [`abi`]: the C ABI underneath (also in `include/sparse_plugin.h`);
-//! * [`export`]: the registry behind [`export_components!`].
+//! * [`export`]: the registry behind [`export_components!`];
+//! * [`testkit`]: harnesses to unit-test components in plain `cargo test`.
 //!
 //! Logging: use the `log` crate's macros. The host sets the level from
 //! `streamparse.log.level` and writes the records to the task's log file (and to Storm).
@@ -58,6 +59,7 @@ mod host_api;
 mod logger;
 pub mod output;
 pub mod spout;
+pub mod testkit;
 pub mod tuple;
 
 pub use batching::BatchingBolt;

@@ -170,3 +170,121 @@ plugin_api::export_components! {
     bolt SentenceSplitter,
     bolt WordCounter,
 }
+
+#[cfg(test)]
+mod tests {
+    use plugin_api::testkit::{BoltHarness, Recorded, SpoutHarness, TupleBuilder};
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn spout_cycles_the_sentences_with_unique_ids() {
+        let mut spout = SpoutHarness::<SentenceSpout>::new().unwrap();
+        spout.activate().unwrap();
+        for _ in 0..5 {
+            spout.next_tuple().unwrap();
+        }
+        let emits = spout.emits();
+        let ids: Vec<_> = emits.iter().map(|(id, _)| id.clone().unwrap()).collect();
+        assert_eq!(ids, [json!(0), json!(1), json!(2), json!(3), json!(4)]);
+        assert_eq!(emits[0].1, json!([SENTENCES[0]]));
+        assert_eq!(emits[4].1, json!([SENTENCES[0]]));
+    }
+
+    #[test]
+    fn spout_replays_a_failed_sentence_before_new_ones() {
+        let mut spout = SpoutHarness::<SentenceSpout>::new().unwrap();
+        spout.next_tuple().unwrap();
+        spout.next_tuple().unwrap();
+        spout.ack(json!(1)).unwrap();
+        spout.fail(json!(0)).unwrap();
+        spout.clear_events();
+        spout.next_tuple().unwrap();
+        spout.next_tuple().unwrap();
+        let emits = spout.emits();
+        assert_eq!(emits[0], (Some(json!(0)), json!([SENTENCES[0]])));
+        assert_eq!(emits[1], (Some(json!(2)), json!([SENTENCES[2]])));
+    }
+
+    #[test]
+    fn spout_ignores_a_fail_for_an_acked_id() {
+        let mut spout = SpoutHarness::<SentenceSpout>::new().unwrap();
+        spout.next_tuple().unwrap();
+        spout.ack(json!(0)).unwrap();
+        spout.fail(json!(0)).unwrap();
+        spout.clear_events();
+        spout.next_tuple().unwrap();
+        assert_eq!(spout.emits()[0].0, Some(json!(1)));
+    }
+
+    #[test]
+    fn splitter_emits_anchored_words_then_acks() {
+        let mut bolt = BoltHarness::<SentenceSplitter>::new().unwrap();
+        bolt.process(TupleBuilder::new(json!(["Snow white, and... the dwarfs!?"])).id("s1"))
+            .unwrap();
+        bolt.assert_emitted(&[
+            json!(["Snow"]),
+            json!(["white"]),
+            json!(["and"]),
+            json!(["the"]),
+            json!(["dwarfs"]),
+        ]);
+        bolt.assert_emits_anchored_to("s1");
+        bolt.assert_acked(&["s1"]);
+    }
+
+    #[test]
+    fn splitter_fails_a_sentence_without_words() {
+        let mut bolt = BoltHarness::<SentenceSplitter>::new().unwrap();
+        bolt.process(TupleBuilder::new(json!(["  ?! . "])).id("empty"))
+            .unwrap();
+        bolt.assert_failed(&["empty"]);
+        bolt.assert_acked(&[]);
+        assert!(bolt.emitted_values().is_empty());
+    }
+
+    #[test]
+    fn splitter_treats_a_non_string_as_an_error() {
+        let mut bolt = BoltHarness::<SentenceSplitter>::new().unwrap();
+        let err = bolt
+            .process(TupleBuilder::new(json!([7])).id("n"))
+            .unwrap_err();
+        assert!(err.message.contains("SentenceSplitter"), "{err}");
+        bolt.assert_failed(&["n"]);
+        assert_eq!(bolt.errors().len(), 1);
+    }
+
+    #[test]
+    fn splitter_handles_escaped_sentences() {
+        let mut bolt = BoltHarness::<SentenceSplitter>::new().unwrap();
+        bolt.process(TupleBuilder::new(json!(["say \"hi\"\tnow"])).id("q"))
+            .unwrap();
+        bolt.assert_emitted(&[json!(["say"]), json!(["\"hi\"\tnow"])]);
+    }
+
+    #[test]
+    fn counter_counts_and_logs() {
+        let mut bolt = BoltHarness::<WordCounter>::new().unwrap();
+        for w in ["a", "b", "a"] {
+            bolt.process(TupleBuilder::new(json!([w]))).unwrap();
+        }
+        bolt.assert_emitted(&[json!(["a", 1]), json!(["b", 1]), json!(["a", 2])]);
+        assert_eq!(bolt.acked().len(), 3);
+        let debug = bolt.logs(log::Level::Debug);
+        assert!(debug.contains(&"counted a = 2".to_owned()), "{debug:?}");
+    }
+
+    #[test]
+    fn counter_logs_a_summary_every_thousand_words() {
+        let mut bolt = BoltHarness::<WordCounter>::new().unwrap();
+        for i in 0..1000 {
+            bolt.process(TupleBuilder::new(json!([format!("w{}", i % 10)])))
+                .unwrap();
+        }
+        assert_eq!(
+            bolt.logs(log::Level::Info),
+            ["counted 1000 words, 10 distinct"]
+        );
+    }
+}
