@@ -28,3 +28,4 @@
 pub mod component;
 pub mod frame;
 pub mod json;
+pub mod shell;

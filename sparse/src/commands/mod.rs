@@ -33,6 +33,8 @@ registry! {
     Check => check,
     /// Draw a topology as SVG (or Graphviz DOT).
     Visualize => visualize,
+    /// Run the topology locally, without a JVM, for -t seconds or until Ctrl-C.
+    Run => run,
 }
 
 /// Opens the project from the current folder (printing config warnings on stderr), then

@@ -46,3 +46,5 @@ pub fn load_ok(path: &Path) -> Topology {
 pub fn clj(src: &str) -> Result<Topology, sparse::topology::LoadError> {
     sparse::topology::clj::load_str(src, Path::new("test.clj"))
 }
+/// `sparse run` end to end with Python multi-lang fixtures.
+mod run_e2e;

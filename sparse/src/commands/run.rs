@@ -1,0 +1,160 @@
+//! `sparse run`: build the project (release), then run the topology locally with the
+//! JVM-free runner ([`crate::runner`]) for `-t` seconds or until Ctrl-C.
+//!
+//! Ctrl-C (SIGINT) and SIGTERM are caught with `signal-hook`: it only sets an atomic flag
+//! from an async-signal-safe handler (no thread, no unsafe code here), which the runner
+//! polls to stop gracefully; a second Ctrl-C stops at once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
+use crate::runner::{self, RunError, RunOptions};
+use crate::topology::model::Exec;
+use crate::topology::validate;
+
+/// Exit status: the topology ran and a task failed (or could not start).
+pub const EXIT_RUN_FAILED: i32 = 4;
+
+/// Flags of `sparse run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// `-n`, `--config`, `-e`, `-o`, `-d`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Run for this many seconds, then stop gracefully (0 or absent: until Ctrl-C).
+    #[arg(short = 't', long = "time", value_name = "SECS")]
+    pub time: Option<f64>,
+    /// Workers and ackers (`topology.workers` and `topology.acker.executors`).
+    #[arg(short = 'p', long = "par", value_name = "N", conflicts_with_all = ["workers", "ackers"])]
+    pub par: Option<u32>,
+    /// `topology.workers`.
+    #[arg(short = 'w', long = "workers", value_name = "N")]
+    pub workers: Option<u32>,
+    /// `topology.acker.executors` (0 disables reliability).
+    #[arg(short = 'a', long = "ackers", value_name = "N")]
+    pub ackers: Option<u32>,
+    /// Do not run `cargo build --release` first.
+    #[arg(long = "no-build")]
+    pub no_build: bool,
+    /// Write the final summary as JSON to this file.
+    #[arg(long = "summary-json", value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => root.join(d),
+        None => root.join("target"),
+    }
+}
+
+fn build(root: &Path) -> CliResult {
+    eprintln!("[sparse run] cargo build --release (in {})", root.display());
+    let status = Command::new("cargo")
+        .args(["build", "--release"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| CliError::new(EXIT_IO, format!("error: cannot run cargo: {e}")))?;
+    if !status.success() {
+        return Err(CliError::new(
+            EXIT_RUN_FAILED,
+            format!("error: cargo build --release failed ({status})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `sparse run`.
+pub fn exec(args: Args) -> CliResult {
+    let cwd = super::cwd()?;
+    let resolved = crate::project::resolve(&args.common, &cwd)?;
+    for w in &resolved.opened.project.warnings {
+        eprintln!("warning: {w}");
+    }
+    for n in &resolved.opened.notes {
+        eprintln!("note: {n}");
+    }
+    let topology = &resolved.opened.topology;
+    let mut problems: Vec<String> = validate::validate(topology)
+        .iter()
+        .map(|d| format!("error: {d}"))
+        .collect();
+    problems.extend(
+        validate::local_blockers(topology)
+            .iter()
+            .map(|d| format!("error: {d}")),
+    );
+    if !problems.is_empty() {
+        return Err(CliError::new(EXIT_TOPOLOGY, problems.join("\n")));
+    }
+    let root = resolved.opened.project.root.clone();
+    if !args.no_build {
+        build(&root)?;
+    }
+    let host = target_dir(&root).join("release").join("sparse-host");
+    let uses_host = topology.components.iter().any(|c| {
+        matches!(&c.exec, Exec::Shell { command } if command.first().is_some_and(|a| a == "sparse-host"))
+    });
+    if uses_host && !host.exists() {
+        return Err(CliError::new(
+            EXIT_USAGE,
+            format!(
+                "error: {} does not exist; build it with `cargo build --release` (or drop --no-build)",
+                host.display()
+            ),
+        ));
+    }
+
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, interrupt.clone())
+            .map_err(|e| CliError::new(EXIT_IO, format!("error: cannot handle signals: {e}")))?;
+    }
+
+    let mut opts = RunOptions::new(&root);
+    opts.duration = args
+        .time
+        .filter(|t| *t > 0.0)
+        .map(Duration::from_secs_f64);
+    opts.conf_overrides = resolved.options.clone();
+    opts.debug = args.common.debug;
+    opts.workers = args.par.or(args.workers);
+    opts.ackers = args.par.or(args.ackers);
+    opts.host_binary = Some(host);
+    opts.summary_json = args.summary_json.clone();
+    opts.interrupt = interrupt;
+    if let Some((_, env)) = &resolved.env
+        && let Some(log) = &env.log
+    {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: Value| {
+            if !v.is_null() {
+                m.insert(k.to_string(), v);
+            }
+        };
+        put("path", json!(log.path));
+        put("file", json!(log.file));
+        put("max_bytes", json!(log.max_bytes));
+        put("backup_count", json!(log.backup_count));
+        put("level", json!(log.level));
+        opts.log = m;
+    }
+    match runner::run(topology, &opts) {
+        Ok(s) => {
+            eprintln!(
+                "[sparse run] stopped ({}) after {:.1} s",
+                s.stop_reason, s.duration_secs
+            );
+            Ok(())
+        }
+        Err(e @ RunError::Setup(_)) => Err(CliError::new(EXIT_TOPOLOGY, format!("error: {e}"))),
+        Err(e @ RunError::Io(_)) => Err(CliError::new(EXIT_IO, format!("error: {e}"))),
+        Err(e) => Err(CliError::new(EXIT_RUN_FAILED, format!("error: {e}"))),
+    }
+}

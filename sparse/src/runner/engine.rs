@@ -1,0 +1,777 @@
+//! The central engine thread: Storm's executors, acker and timers for every task.
+//!
+//! It owns all mutable runtime state (routing, the XOR ledger, spout pending maps, bolt
+//! input maps, counters), so none of it needs locks. Task I/O threads feed it [`Event`]s
+//! over one channel; it answers by queueing frames on each task's [`WriterQueue`](super::process::WriterQueue). Timers
+//! (heartbeats, liveness, ticks, timeout rotation, display, stop) are checked between
+//! events with `recv_timeout`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::value::RawValue;
+use sparse_protocol::shell::{self, Emit, ShellMsg, raw_str};
+
+use super::acker::{Acker, Outcome, Rotator, SpoutPending, below_max_pending};
+use super::console::{self, Console};
+use super::process::{Event, TaskProcess};
+use super::rng::Rng;
+use super::route::Routes;
+use super::stats::ComponentStats;
+use crate::topology::model::ComponentKind;
+
+/// Per-component runtime settings.
+pub struct CompRt {
+    /// Component id.
+    pub id: String,
+    /// Spout or bolt.
+    pub kind: ComponentKind,
+    /// `topology.tick.tuple.freq.secs` for bolts.
+    pub tick_secs: Option<u64>,
+    /// `topology.max.spout.pending` for spouts.
+    pub max_spout_pending: Option<u64>,
+    /// Engine task indices.
+    pub tasks: Vec<usize>,
+}
+
+/// Engine settings.
+pub struct EngineConfig {
+    /// Acker tasks (0 = unreliable).
+    pub ackers: u32,
+    /// `topology.message.timeout.secs`.
+    pub message_timeout: Duration,
+    /// `topology.enable.message.timeouts`.
+    pub timeouts_enabled: bool,
+    /// `topology.shellbolt.max.pending`.
+    pub bolt_max_pending: usize,
+    /// Liveness timeout.
+    pub subprocess_timeout: Duration,
+    /// Run this long, then stop gracefully (None: until interrupted).
+    pub duration: Option<Duration>,
+    /// Bound on the graceful drain.
+    pub drain_timeout: Duration,
+    /// `topology.debug`: print every emit.
+    pub debug: bool,
+    /// Draw the live display.
+    pub live: bool,
+}
+
+/// Why the engine stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// The duration elapsed.
+    Duration,
+    /// Ctrl-C / SIGTERM.
+    Interrupted,
+    /// A task failed.
+    Failed {
+        /// Engine task index.
+        task: usize,
+        /// What happened.
+        reason: String,
+    },
+}
+
+struct PendingTuple {
+    msg_id: Box<RawValue>,
+    at: Instant,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Cmd {
+    Activate,
+    Deactivate,
+    Next,
+    Ack,
+    Fail,
+}
+
+impl Cmd {
+    fn name(self) -> &'static str {
+        match self {
+            Cmd::Activate => "activate",
+            Cmd::Deactivate => "deactivate",
+            Cmd::Next => "next",
+            Cmd::Ack => "ack",
+            Cmd::Fail => "fail",
+        }
+    }
+}
+
+struct SpoutRt {
+    awaiting: Option<(Cmd, Instant)>,
+    emitted: bool,
+    active: bool,
+    pending: SpoutPending<PendingTuple>,
+    outcomes: VecDeque<(bool, Box<RawValue>)>,
+    backoff_until: Instant,
+}
+
+struct InputRt {
+    anchors: Vec<(u64, u64)>,
+    out_ack: u64,
+}
+
+/// Runtime state of one task.
+pub struct TaskRt {
+    /// Storm task id.
+    pub id: i64,
+    /// Component index.
+    pub comp: usize,
+    started: bool,
+    spawned_at: Instant,
+    last_msg: Instant,
+    spout: Option<SpoutRt>,
+    inputs: HashMap<i64, InputRt>,
+}
+
+impl TaskRt {
+    /// A task that has just been spawned.
+    pub fn new(id: i64, comp: usize, kind: ComponentKind, now: Instant) -> Self {
+        TaskRt {
+            id,
+            comp,
+            started: false,
+            spawned_at: now,
+            last_msg: now,
+            spout: (kind == ComponentKind::Spout).then(|| SpoutRt {
+                awaiting: None,
+                emitted: false,
+                active: false,
+                pending: SpoutPending::default(),
+                outcomes: VecDeque::new(),
+                backoff_until: now,
+            }),
+            inputs: HashMap::new(),
+        }
+    }
+}
+
+/// Everything the engine runs on.
+pub struct Engine {
+    /// Settings.
+    pub cfg: EngineConfig,
+    /// Components.
+    pub comps: Vec<CompRt>,
+    /// Tasks (parallel to `procs`).
+    pub tasks: Vec<TaskRt>,
+    /// Processes.
+    pub procs: Vec<TaskProcess>,
+    /// Task id -> engine index (None for acker tasks).
+    pub by_id: HashMap<i64, usize>,
+    /// Routing table.
+    pub routes: Routes,
+    /// Counters per component (parallel to `comps`).
+    pub stats: Vec<ComponentStats>,
+    /// Console.
+    pub console: Arc<Console>,
+    /// Set by the signal handler.
+    pub interrupt: Arc<AtomicBool>,
+    /// Random ids.
+    pub rng: Rng,
+    acker: Acker,
+    dests: Vec<i64>,
+    children: Vec<(i64, Vec<(u64, u64)>)>,
+    started: usize,
+    all_started: bool,
+    stopping: Option<Instant>,
+    stop_reason: Option<StopReason>,
+    stop_reason_pending: Option<StopReason>,
+}
+
+type Fatal = String;
+
+fn level_name(l: Option<i64>) -> &'static str {
+    match l {
+        Some(0) => "TRACE",
+        Some(1) => "DEBUG",
+        Some(3) => "WARN",
+        Some(4) => "ERROR",
+        _ => "INFO",
+    }
+}
+
+impl Engine {
+    /// Assembles an engine; processes are already spawned with their handshakes queued.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cfg: EngineConfig,
+        comps: Vec<CompRt>,
+        tasks: Vec<TaskRt>,
+        procs: Vec<TaskProcess>,
+        routes: Routes,
+        stats: Vec<ComponentStats>,
+        console: Arc<Console>,
+        interrupt: Arc<AtomicBool>,
+        rng: Rng,
+    ) -> Self {
+        let by_id = tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        Engine {
+            cfg,
+            comps,
+            tasks,
+            procs,
+            by_id,
+            routes,
+            stats,
+            console,
+            interrupt,
+            rng,
+            acker: Acker::new(),
+            dests: Vec::new(),
+            children: Vec::new(),
+            started: 0,
+            all_started: false,
+            stopping: None,
+            stop_reason: None,
+            stop_reason_pending: None,
+        }
+    }
+
+    fn prefix(&self, t: usize) -> String {
+        format!(
+            "[{}:{}]",
+            self.comps[self.tasks[t].comp].id, self.tasks[t].id
+        )
+    }
+
+    fn send_spout(&mut self, t: usize, cmd: Cmd, id: Option<&RawValue>, now: Instant) {
+        let sp = self.tasks[t].spout.as_mut().expect("spout");
+        sp.awaiting = Some((cmd, now));
+        sp.emitted = false;
+        self.procs[t]
+            .writer
+            .push_priority(|b| shell::write_spout_command(b, cmd.name(), id.map(RawValue::get)));
+    }
+
+    /// Runs until stopped; returns why.
+    pub fn run(&mut self, events: Receiver<Event>) -> StopReason {
+        let start = Instant::now();
+        let mut second = start + Duration::from_secs(1);
+        let mut rotator = Rotator::new(start, self.cfg.message_timeout);
+        let display_every = if self.console.is_tty() {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(5)
+        };
+        let mut next_display = start + display_every;
+        let mut last_display = start;
+        let mut prev: Vec<(u64, u64, u64)> = vec![(0, 0, 0); self.stats.len()];
+        let mut next_ticks: Vec<Option<Instant>> = self
+            .comps
+            .iter()
+            .map(|c| c.tick_secs.map(|s| start + Duration::from_secs(s)))
+            .collect();
+        let end = self.cfg.duration.map(|d| start + d);
+        loop {
+            let now = Instant::now();
+            // Wake for the next timer, a spout back-off, or at least every 50 ms.
+            let mut wake = second.min(now + Duration::from_millis(50));
+            for t in &self.tasks {
+                if let Some(sp) = &t.spout
+                    && sp.awaiting.is_none()
+                    && sp.backoff_until > now
+                {
+                    wake = wake.min(sp.backoff_until);
+                }
+            }
+            match events.recv_timeout(wake.saturating_duration_since(now)) {
+                Ok(ev) => {
+                    self.handle(ev);
+                    // Drain what is already there before scheduling.
+                    for _ in 0..256 {
+                        if self.stop_reason.is_some() {
+                            break;
+                        }
+                        match events.try_recv() {
+                            Ok(ev) => self.handle(ev),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {}
+            }
+            if let Some(r) = self.stop_reason.take() {
+                return r;
+            }
+            let now = Instant::now();
+            if now >= second {
+                second += Duration::from_secs(1);
+                if let Err((t, reason)) = self.every_second(now) {
+                    return StopReason::Failed { task: t, reason };
+                }
+            }
+            if self.all_started && self.stopping.is_none() {
+                for (c, next) in next_ticks.iter_mut().enumerate() {
+                    if let Some(at) = next
+                        && now >= *at
+                    {
+                        let secs = self.comps[c].tick_secs.unwrap_or(1);
+                        *at += Duration::from_secs(secs);
+                        self.ticks(c, secs);
+                    }
+                }
+            }
+            if self.cfg.ackers > 0 && self.cfg.timeouts_enabled {
+                for _ in 0..rotator.due(now) {
+                    self.rotate_timeouts();
+                }
+            }
+            if self.cfg.live && now >= next_display {
+                next_display = now + display_every;
+                let elapsed = (now - start).as_secs_f64();
+                if self.console.is_tty() {
+                    let secs = (now - last_display).as_secs_f64();
+                    self.console
+                        .table(console::live_table(&self.stats, &prev, secs, elapsed));
+                } else {
+                    self.console
+                        .line(&console::status_line(&self.stats, elapsed));
+                }
+                last_display = now;
+                prev = self
+                    .stats
+                    .iter()
+                    .map(|s| (s.emitted, s.acked, s.failed))
+                    .collect();
+            }
+            // Stop requests.
+            if self.interrupt.swap(false, Ordering::SeqCst) {
+                if self.stopping.is_some() {
+                    self.console
+                        .line("[sparse run] interrupted again: stopping now");
+                    return StopReason::Interrupted;
+                }
+                self.console
+                    .line("[sparse run] interrupted: deactivating spouts and draining (Ctrl-C again to stop now)");
+                self.stopping = Some(now);
+                self.stop_reason_pending = Some(StopReason::Interrupted);
+            }
+            if self.stopping.is_none()
+                && let Some(end) = end
+                && now >= end
+            {
+                self.stopping = Some(now);
+                self.stop_reason_pending = Some(StopReason::Duration);
+            }
+            self.schedule_spouts(now);
+            if let Some(since) = self.stopping
+                && (self.drained() || now - since >= self.cfg.drain_timeout)
+            {
+                return self
+                    .stop_reason_pending
+                    .take()
+                    .unwrap_or(StopReason::Duration);
+            }
+        }
+    }
+
+    fn drained(&self) -> bool {
+        self.tasks.iter().enumerate().all(|(i, t)| match &t.spout {
+            Some(sp) => {
+                !sp.active
+                    && sp.awaiting.is_none()
+                    && sp.outcomes.is_empty()
+                    && sp.pending.is_empty()
+            }
+            None => t.inputs.is_empty() && self.procs[i].writer.queued() == 0,
+        })
+    }
+
+    fn fail_task(&mut self, t: usize, reason: String) {
+        if self.stop_reason.is_none() {
+            self.stop_reason = Some(StopReason::Failed { task: t, reason });
+        }
+    }
+
+    fn handle(&mut self, ev: Event) {
+        let now = Instant::now();
+        match ev {
+            Event::Pid { task, pid: _ } => {
+                let t = &mut self.tasks[task];
+                t.started = true;
+                t.last_msg = now;
+                self.started += 1;
+                if self.started == self.tasks.len() {
+                    self.all_started = true;
+                    for i in 0..self.tasks.len() {
+                        if self.tasks[i].spout.is_some() {
+                            self.tasks[i].spout.as_mut().unwrap().active = true;
+                            self.send_spout(i, Cmd::Activate, None, now);
+                        }
+                    }
+                }
+            }
+            Event::Msgs { task, msgs } => {
+                self.tasks[task].last_msg = now;
+                for m in msgs {
+                    if let Err(reason) = self.on_msg(task, m, now) {
+                        self.fail_task(task, reason);
+                        return;
+                    }
+                }
+            }
+            Event::Bad { task, error } => self.fail_task(task, format!("protocol error: {error}")),
+            Event::Eof { task } => self.fail_task(
+                task,
+                "Pipe to subprocess seems to be broken! (the process closed stdout or exited)"
+                    .into(),
+            ),
+            Event::WriteFailed { task, error } => {
+                self.fail_task(task, format!("writing to the subprocess failed: {error}"))
+            }
+        }
+    }
+
+    fn on_msg(&mut self, t: usize, m: ShellMsg, now: Instant) -> Result<(), Fatal> {
+        let is_spout = self.tasks[t].spout.is_some();
+        match m {
+            ShellMsg::Emit(e) => self.on_emit(t, e, now),
+            ShellMsg::Sync => {
+                if let Some(sp) = self.tasks[t].spout.as_mut()
+                    && let Some((cmd, _)) = sp.awaiting.take()
+                    && cmd == Cmd::Next
+                    && !sp.emitted
+                {
+                    // Storm's wait strategy idles about 1 ms after an empty `next`.
+                    sp.backoff_until = now + Duration::from_millis(1);
+                }
+                Ok(())
+            }
+            ShellMsg::Log { msg, level } => {
+                let p = self.prefix(t);
+                self.console
+                    .line(&format!("{p} {} {msg}", level_name(level)));
+                Ok(())
+            }
+            ShellMsg::Error { msg } => {
+                let p = self.prefix(t);
+                self.console.line(&format!(
+                    "{p} ERROR (reported) Shell Process Exception: {msg}"
+                ));
+                Ok(())
+            }
+            ShellMsg::Metrics { name, .. } => Err(format!(
+                "Could not find metric by name[{}]: `metrics` needs a metric registered on the Java side, which a shell-only topology has none of",
+                name.unwrap_or_default()
+            )),
+            ShellMsg::Ack { id } if !is_spout => self.on_bolt_ack(t, &id, true),
+            ShellMsg::Fail { id } if !is_spout => self.on_bolt_ack(t, &id, false),
+            ShellMsg::Ack { .. } => Err("Unknown command received: ack (spouts cannot ack)".into()),
+            ShellMsg::Fail { .. } => {
+                Err("Unknown command received: fail (spouts cannot fail)".into())
+            }
+            ShellMsg::Other { command } if is_spout => {
+                Err(format!("Unknown command received: {command}"))
+            }
+            ShellMsg::Other { .. } => Ok(()), // a bolt ignores unknown commands
+        }
+    }
+
+    fn on_bolt_ack(&mut self, t: usize, id: &RawValue, ack: bool) -> Result<(), Fatal> {
+        let key = raw_str(id).and_then(|s| s.parse::<i64>().ok());
+        let inp = key.and_then(|k| self.tasks[t].inputs.remove(&k));
+        let Some(inp) = inp else {
+            return Err(format!(
+                "{} a non-existent or already acked/failed id: {}",
+                if ack { "Acked" } else { "Failed" },
+                id.get()
+            ));
+        };
+        let c = self.tasks[t].comp;
+        if ack {
+            self.stats[c].acked += 1;
+        } else {
+            self.stats[c].failed += 1;
+        }
+        if self.cfg.ackers > 0 {
+            for (root, v) in inp.anchors {
+                let o = if ack {
+                    self.acker.ack(root, v ^ inp.out_ack)
+                } else {
+                    self.acker.fail(root)
+                };
+                if let Some(o) = o {
+                    self.on_outcome(o);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_outcome(&mut self, o: Outcome) {
+        let (root, task, acked) = match o {
+            Outcome::Acked { root, spout_task } => (root, spout_task, true),
+            Outcome::Failed { root, spout_task } => (root, spout_task, false),
+        };
+        let Some(&i) = self.by_id.get(&task) else {
+            return;
+        };
+        let c = self.tasks[i].comp;
+        let Some(sp) = self.tasks[i].spout.as_mut() else {
+            return;
+        };
+        if let Some(p) = sp.pending.complete(root) {
+            if acked {
+                self.stats[c].acked += 1;
+                self.stats[c]
+                    .latency
+                    .record_us(p.at.elapsed().as_micros() as u64);
+            } else {
+                self.stats[c].failed += 1;
+            }
+            sp.outcomes.push_back((acked, p.msg_id));
+        }
+    }
+
+    fn on_emit(&mut self, t: usize, e: Emit, now: Instant) -> Result<(), Fatal> {
+        let c = self.tasks[t].comp;
+        let src_id = self.tasks[t].id;
+        let Some(values) = e.tuple.as_deref() else {
+            return Err("emit without `tuple`".into());
+        };
+        let stream = e.stream();
+        let mut dests = std::mem::take(&mut self.dests);
+        dests.clear();
+        self.routes
+            .route(
+                &self.comps[c].id,
+                stream,
+                values,
+                e.task,
+                &mut self.rng,
+                &mut dests,
+            )
+            .map_err(|err| err.to_string())?;
+        self.stats[c].emitted += 1;
+        let reliable_acking = self.cfg.ackers > 0;
+        let mut children = std::mem::take(&mut self.children);
+        children.clear();
+        let mut outcome = None;
+        if let Some(sp) = self.tasks[t].spout.as_mut() {
+            sp.emitted = true;
+            let reliable = e.id.is_some() && reliable_acking;
+            let root = if reliable { self.rng.nonzero() } else { 0 };
+            let mut x = 0u64;
+            for &d in &dests {
+                let edge = self.rng.nonzero();
+                x ^= edge;
+                children.push((
+                    d,
+                    if reliable {
+                        vec![(root, edge)]
+                    } else {
+                        Vec::new()
+                    },
+                ));
+            }
+            if reliable {
+                sp.pending.insert(
+                    root,
+                    PendingTuple {
+                        msg_id: e.id.clone().expect("reliable"),
+                        at: now,
+                    },
+                );
+                // No destinations: the tree is complete already.
+                outcome = self.acker.init(root, x, src_id);
+            } else if let Some(id) = e.id.clone() {
+                // ackers = 0: the emit is acked at once; delivered after the current sync.
+                sp.outcomes.push_back((true, id));
+                self.stats[c].acked += 1;
+            }
+        } else {
+            // Bolt: every anchor must be a pending input of this task.
+            let mut keys = Vec::with_capacity(e.anchors.len());
+            for a in &e.anchors {
+                match a.parse::<i64>() {
+                    Ok(k) if self.tasks[t].inputs.contains_key(&k) => keys.push(k),
+                    _ => return Err(format!("Anchored onto {a} after ack/fail")),
+                }
+            }
+            for &d in &dests {
+                let edge = self.rng.nonzero();
+                let mut child: Vec<(u64, u64)> = Vec::new();
+                if reliable_acking {
+                    for k in &keys {
+                        let inp = self.tasks[t].inputs.get_mut(k).expect("checked");
+                        inp.out_ack ^= edge;
+                        for &(root, _) in &inp.anchors {
+                            match child.iter_mut().find(|(r, _)| *r == root) {
+                                Some((_, v)) => *v ^= edge,
+                                None => child.push((root, edge)),
+                            }
+                        }
+                    }
+                }
+                children.push((d, child));
+            }
+        }
+        if let Some(o) = outcome {
+            self.on_outcome(o);
+        }
+        if self.cfg.debug {
+            let p = self.prefix(t);
+            self.console.line(&format!(
+                "{p} emit stream={stream} values={} -> tasks {dests:?}",
+                values.get()
+            ));
+        }
+        for (d, anchors) in children.drain(..) {
+            let Some(&di) = self.by_id.get(&d) else {
+                continue;
+            };
+            let id = self.rng.next_u64() as i64;
+            self.tasks[di].inputs.insert(
+                id,
+                InputRt {
+                    anchors,
+                    out_ack: 0,
+                },
+            );
+            let dc = self.tasks[di].comp;
+            self.stats[dc].received += 1;
+            let comp = &self.comps[c].id;
+            self.procs[di].writer.push_tuples(1, |b| {
+                shell::write_bolt_tuple(b, id, Some(comp), stream, src_id, values.get())
+            });
+        }
+        self.children = children;
+        if e.need_task_ids && e.task.is_none() {
+            self.procs[t]
+                .writer
+                .push_priority(|b| shell::write_task_ids(b, &dests));
+        }
+        self.dests = dests;
+        Ok(())
+    }
+
+    fn ticks(&mut self, c: usize, secs: u64) {
+        for k in 0..self.comps[c].tasks.len() {
+            let i = self.comps[c].tasks[k];
+            let id = self.rng.next_u64() as i64;
+            self.tasks[i].inputs.insert(
+                id,
+                InputRt {
+                    anchors: Vec::new(),
+                    out_ack: 0,
+                },
+            );
+            self.stats[c].received += 1;
+            self.procs[i]
+                .writer
+                .push_tuples(1, |b| shell::write_tick(b, id, secs as i64));
+        }
+    }
+
+    fn rotate_timeouts(&mut self) {
+        self.acker.rotate();
+        for t in &mut self.tasks {
+            if let Some(sp) = t.spout.as_mut() {
+                for p in sp.pending.rotate() {
+                    self.stats[t.comp].failed += 1;
+                    sp.outcomes.push_back((false, p.msg_id));
+                }
+            }
+        }
+    }
+
+    fn every_second(&mut self, now: Instant) -> Result<(), (usize, String)> {
+        let limit = self.cfg.subprocess_timeout;
+        for (i, t) in self.tasks.iter().enumerate() {
+            if !t.started {
+                if now - t.spawned_at > limit {
+                    return Err((
+                        i,
+                        format!(
+                            "no handshake reply ({{\"pid\": N}}) within {:.0} s",
+                            limit.as_secs_f64()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            match &t.spout {
+                None => {
+                    if now - t.last_msg > limit {
+                        return Err((
+                            i,
+                            format!(
+                                "subprocess heartbeat timeout (no message for more than {:.1} s)",
+                                limit.as_secs_f64()
+                            ),
+                        ));
+                    }
+                    self.procs[i].writer.heartbeat();
+                }
+                Some(sp) => {
+                    if let Some((cmd, since)) = sp.awaiting
+                        && now - t.last_msg.max(since) > limit
+                    {
+                        return Err((
+                            i,
+                            format!(
+                                "subprocess heartbeat timeout (no answer to `{}` for more than {:.1} s)",
+                                cmd.name(),
+                                limit.as_secs_f64()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn backpressure(&self) -> bool {
+        let max = self.cfg.bolt_max_pending;
+        self.tasks
+            .iter()
+            .enumerate()
+            .any(|(i, t)| t.spout.is_none() && self.procs[i].writer.queued() >= max)
+    }
+
+    fn schedule_spouts(&mut self, now: Instant) {
+        if !self.all_started {
+            return;
+        }
+        let stopping = self.stopping.is_some();
+        let blocked = !stopping && self.backpressure();
+        for i in 0..self.tasks.len() {
+            let c = self.tasks[i].comp;
+            let max_pending = self.comps[c].max_spout_pending;
+            let Some(sp) = self.tasks[i].spout.as_mut() else {
+                continue;
+            };
+            if sp.awaiting.is_some() {
+                continue;
+            }
+            if let Some((ack, id)) = sp.outcomes.pop_front() {
+                let cmd = if ack { Cmd::Ack } else { Cmd::Fail };
+                self.send_spout(i, cmd, Some(&id), now);
+                continue;
+            }
+            if stopping {
+                if sp.active {
+                    sp.active = false;
+                    self.send_spout(i, Cmd::Deactivate, None, now);
+                }
+                continue;
+            }
+            if !sp.active
+                || now < sp.backoff_until
+                || !below_max_pending(sp.pending.len(), max_pending)
+            {
+                continue;
+            }
+            if blocked {
+                continue;
+            }
+            self.send_spout(i, Cmd::Next, None, now);
+        }
+    }
+}

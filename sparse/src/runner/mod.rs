@@ -1,0 +1,539 @@
+//! The local runner behind `sparse run`: a JVM-free stand-in for Storm's ShellSpout and
+//! ShellBolt that starts every task of a topology as a multi-lang subprocess.
+//!
+//! [`run`] expands the topology into tasks exactly as Storm does ([`plan`]), spawns each
+//! task's command without a shell (`sparse-host` resolved to the freshly built binary),
+//! performs the handshake (merged conf, full context, a real `pidDir`), then plays Storm:
+//! spout ping-pong, bolt heartbeats and ticks, groupings with Java hash semantics
+//! ([`route`], [`hash`]), the XOR acker with T–2T timeouts and max spout pending
+//! ([`acker`]), and every fatal rule. Any task failure stops the whole topology.
+//!
+//! # Threads
+//! * one **engine** thread (the caller's) owns all state: routing, ledger, pending maps,
+//!   counters, timers; no locks on the hot path;
+//! * per task: a **reader** thread (stdout frames → decoded messages, batched onto one
+//!   mpsc channel), a **writer** thread (a 3-lane queue: heartbeat > task ids / commands >
+//!   tuples, each lane written with one `write`), and a **stderr** thread (echo + tail).
+//!
+//! # Backpressure
+//! Each bolt task's tuple lane is bounded by `topology.shellbolt.max.pending` in effect:
+//! while any bolt task has that many tuples not yet written, no spout gets `next`. Bolt
+//! emits are never blocked (which keeps the engine from deadlocking on a cycle); they are
+//! bounded by what the spouts let in.
+//!
+//! # Simplifications (documented deviations)
+//! * One executor per task; all `__acker` tasks share one ledger (same outcomes).
+//! * With ackers = 0, the immediate `ack` of a spout emit with an id is sent after the
+//!   current command's `sync`, not nested inside it (avoids Storm's 5.3 deadlock).
+//!
+//! # Summary JSON (`--summary-json FILE`)
+//! ```json
+//! {"topology": "wordcount", "storm_id": "wordcount-1-1700000000",
+//!  "duration_secs": 5.02, "stop_reason": "duration" | "interrupted" | "failed",
+//!  "failure": null | "text of the failure",
+//!  "leftover_pids_killed": [],
+//!  "components": [{"id": "sentences", "kind": "spout", "tasks": 1, "emitted": 100,
+//!                  "acked": 100, "failed": 0, "received": 0,
+//!                  "complete_latency_mean_ms": 1.2, "complete_latency_p99_ms": 4.1}, …]}
+//! ```
+//! Spouts count trees acked/failed (timeouts included) and latency from emit to ack;
+//! bolts count the `ack`/`fail` commands they sent and the tuples delivered to them
+//! (`received`, ticks included). Latencies are null for bolts and for spouts with no ack.
+
+pub mod acker;
+pub mod console;
+pub mod engine;
+pub mod hash;
+pub mod plan;
+pub mod process;
+pub mod rng;
+pub mod route;
+pub mod stats;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::topology::model::{ComponentKind, Exec, Topology};
+use engine::{CompRt, Engine, EngineConfig, StopReason, TaskRt};
+use hash::IntRule;
+use process::{SpawnSpec, TaskProcess};
+use stats::{ComponentStats, ComponentSummary};
+
+/// How to run a topology.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Run this long, then stop gracefully; `None` runs until interrupted.
+    pub duration: Option<Duration>,
+    /// Conf layered over the topology's own conf: config.json environment options, then
+    /// `-o` overrides, already merged by the caller in that order.
+    pub conf_overrides: Map<String, Value>,
+    /// `-d`: `topology.debug` true, debug log level, every emit printed.
+    pub debug: bool,
+    /// `topology.workers` (`-w`/`-p`).
+    pub workers: Option<u32>,
+    /// `topology.acker.executors` (`-a`/`-p`); 0 disables reliability.
+    pub ackers: Option<u32>,
+    /// Project root: working directory of the tasks, and where `logs/` goes.
+    pub project_dir: PathBuf,
+    /// Binary substituted for `argv[0] == "sparse-host"`.
+    pub host_binary: Option<PathBuf>,
+    /// Working directory of `streamparse_run` (Python) components; `<project>/src` if None.
+    pub python_cwd: Option<PathBuf>,
+    /// config.json's `log` block (`path`, `level`, `max_bytes`, `backup_count`), passed as
+    /// `streamparse.log.*`; `path` defaults to `<project>/logs`.
+    pub log: Map<String, Value>,
+    /// Write the summary as JSON here.
+    pub summary_json: Option<PathBuf>,
+    /// Draw the live display (a table on a terminal, a line every 5 s elsewhere).
+    pub live: bool,
+    /// Print the final summary table on stdout.
+    pub print_summary: bool,
+    /// Integer hashing rule for fields grouping (Storm ≥2.6 by default).
+    pub int_rule: IntRule,
+    /// Set to true (e.g. by a SIGINT handler) to stop gracefully; set again to stop now.
+    pub interrupt: Arc<AtomicBool>,
+}
+
+impl RunOptions {
+    /// Defaults for a project directory: run until interrupted, live display on.
+    pub fn new(project_dir: impl Into<PathBuf>) -> Self {
+        RunOptions {
+            duration: None,
+            conf_overrides: Map::new(),
+            debug: false,
+            workers: None,
+            ackers: None,
+            project_dir: project_dir.into(),
+            host_binary: None,
+            python_cwd: None,
+            log: Map::new(),
+            summary_json: None,
+            live: true,
+            print_summary: true,
+            int_rule: IntRule::default(),
+            interrupt: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RunSummary {
+    /// Topology name.
+    pub topology: String,
+    /// The `storm.id` given to the tasks.
+    pub storm_id: String,
+    /// Wall time from the first spawn to the end of shutdown.
+    pub duration_secs: f64,
+    /// `duration`, `interrupted` or `failed`.
+    pub stop_reason: String,
+    /// The failure message, when a task failed.
+    pub failure: Option<String>,
+    /// Pids from the pid directory still alive after shutdown (killed).
+    pub leftover_pids_killed: Vec<i32>,
+    /// Per component, in task-id order.
+    pub components: Vec<ComponentSummary>,
+}
+
+/// A task that broke the run.
+#[derive(Debug, Clone)]
+pub struct TaskFailure {
+    /// Component id.
+    pub component: String,
+    /// Task id.
+    pub task: i64,
+    /// The command it ran.
+    pub command: Vec<String>,
+    /// What happened.
+    pub reason: String,
+    /// Exit status; None when it was still running when the failure was detected (it was
+    /// then killed by the runner).
+    pub exit_status: Option<String>,
+    /// Its last stderr lines.
+    pub stderr_tail: Vec<String>,
+    /// The run's summary up to the failure.
+    pub summary: RunSummary,
+}
+
+impl fmt::Display for TaskFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "component `{}` task {} died: {}",
+            self.component, self.task, self.reason
+        )?;
+        writeln!(f, "  command: {:?}", self.command)?;
+        match &self.exit_status {
+            Some(s) => writeln!(f, "  exit status: {s}")?,
+            None => writeln!(f, "  exit status: still running (killed by sparse run)")?,
+        }
+        if self.stderr_tail.is_empty() {
+            write!(f, "  stderr: (nothing)")
+        } else {
+            write!(f, "  last stderr lines:")?;
+            for l in &self.stderr_tail {
+                write!(f, "\n    {l}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum RunError {
+    /// The topology cannot run locally (Java components, custom groupings, …).
+    Setup(String),
+    /// A task could not be started.
+    Spawn {
+        /// Component id.
+        component: String,
+        /// Task id.
+        task: i64,
+        /// The command.
+        command: Vec<String>,
+        /// The OS error.
+        error: std::io::Error,
+    },
+    /// A task died or broke the protocol; the topology was stopped.
+    TaskFailed(Box<TaskFailure>),
+    /// Writing the summary or creating the run directory failed.
+    Io(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Setup(m) => write!(f, "cannot run this topology locally: {m}"),
+            RunError::Spawn {
+                component,
+                task,
+                command,
+                error,
+            } => write!(
+                f,
+                "Error when launching multilang subprocess for component `{component}` task {task}: {command:?}: {error}"
+            ),
+            RunError::TaskFailed(t) => t.fmt(f),
+            RunError::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+fn as_u64(v: Option<&Value>) -> Option<u64> {
+    v.and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f.max(0.0) as u64)))
+}
+
+/// Merges the conf every task starts from: Storm defaults < topology conf < log settings <
+/// overrides < flags, plus `topology.name`, `storm.id` and the effective acker count.
+pub fn merged_conf(topology: &Topology, opts: &RunOptions, storm_id: &str) -> Map<String, Value> {
+    let mut conf = plan::storm_defaults();
+    conf.extend(topology.conf.clone());
+    let mut log = opts.log.clone();
+    if log.get("path").is_none_or(|p| p.is_null() || p == "") {
+        log.insert(
+            "path".into(),
+            json!(opts.project_dir.join("logs").to_string_lossy()),
+        );
+    }
+    if opts.debug {
+        log.insert("level".into(), json!("debug"));
+    }
+    for (k, v) in log {
+        conf.insert(format!("streamparse.log.{k}"), v);
+    }
+    conf.extend(opts.conf_overrides.clone());
+    if opts.debug {
+        conf.insert("topology.debug".into(), json!(true));
+    }
+    if let Some(w) = opts.workers {
+        conf.insert("topology.workers".into(), json!(w));
+    }
+    if let Some(a) = opts.ackers {
+        conf.insert("topology.acker.executors".into(), json!(a));
+    }
+    let workers = as_u64(conf.get("topology.workers")).unwrap_or(1);
+    let ackers = as_u64(conf.get("topology.acker.executors")).unwrap_or(workers);
+    conf.insert("topology.acker.executors".into(), json!(ackers));
+    conf.insert("topology.name".into(), json!(topology.name));
+    conf.insert("storm.id".into(), json!(storm_id));
+    conf.insert("storm.cluster.mode".into(), json!("local"));
+    conf
+}
+
+fn resolve_argv(command: &[String], opts: &RunOptions) -> Vec<String> {
+    let mut argv = command.to_vec();
+    if let (Some(first), Some(host)) = (argv.first_mut(), &opts.host_binary)
+        && first == "sparse-host"
+    {
+        *first = host.to_string_lossy().into_owned();
+    }
+    argv
+}
+
+fn task_cwd(command: &[String], opts: &RunOptions) -> PathBuf {
+    if command.first().is_some_and(|c| c == "streamparse_run") {
+        opts.python_cwd
+            .clone()
+            .unwrap_or_else(|| opts.project_dir.join("src"))
+    } else {
+        opts.project_dir.clone()
+    }
+}
+
+/// Runs a topology locally until the duration elapses, it is interrupted, or a task fails.
+pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    for c in &topology.components {
+        if let Exec::Java { class_name, .. } = &c.exec {
+            return Err(RunError::Setup(format!(
+                "component `{}` is the Java class `{class_name}`; `sparse run` only runs multi-lang (shell) components",
+                c.id
+            )));
+        }
+    }
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let storm_id = format!("{}-1-{secs}", topology.name);
+    let base = merged_conf(topology, opts, &storm_id);
+    let ackers = as_u64(base.get("topology.acker.executors")).unwrap_or(1) as u32;
+    let plan = plan::assign_task_ids(topology, ackers);
+    let mut rng = rng::Rng::from_entropy();
+    let routes = route::Routes::build(topology, &plan, &mut rng, opts.int_rule)
+        .map_err(|e| RunError::Setup(e.0))?;
+
+    let run_dir = process::make_run_dir().map_err(|e| RunError::Io(e.to_string()))?;
+    let pid_dir = run_dir.join("pids");
+    std::fs::create_dir_all(&pid_dir).map_err(|e| RunError::Io(e.to_string()))?;
+    let mut base_with_dir = base.clone();
+    base_with_dir.insert("storm.local.dir".into(), json!(run_dir.to_string_lossy()));
+    if let Some(dir) = base.get("streamparse.log.path").and_then(Value::as_str) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+
+    let console = Arc::new(console::Console::stderr(opts.live));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut comps = Vec::new();
+    let mut stats = Vec::new();
+    let mut tasks = Vec::new();
+    let mut procs: Vec<TaskProcess> = Vec::new();
+    let mut commands = Vec::new();
+    // Components in task-id order, acker excluded.
+    let ordered: Vec<&crate::topology::model::Component> = plan
+        .component_tasks
+        .keys()
+        .filter_map(|id| topology.component(id))
+        .collect::<Vec<_>>();
+    let mut ordered = ordered;
+    ordered.sort_by(|a, b| plan::java_str_cmp(&a.id, &b.id));
+    let now = Instant::now();
+    for comp in ordered {
+        let Exec::Shell { command } = &comp.exec else {
+            unreachable!("checked above")
+        };
+        let conf = plan::component_conf(&base_with_dir, &comp.conf, comp.kind);
+        let conf_json = Value::Object(conf.clone()).to_string();
+        let ci = comps.len();
+        let tick_secs = match comp.kind {
+            ComponentKind::Bolt => {
+                as_u64(conf.get("topology.tick.tuple.freq.secs")).filter(|s| *s > 0)
+            }
+            ComponentKind::Spout => None,
+        };
+        let max_spout_pending = as_u64(conf.get("topology.max.spout.pending"));
+        let mut idxs = Vec::new();
+        for &tid in plan.tasks_of(&comp.id) {
+            let ctx = plan::context_json(topology, &plan, tid).to_string();
+            let mut hs = Vec::new();
+            sparse_protocol::shell::write_handshake(
+                &mut hs,
+                &conf_json,
+                &pid_dir.to_string_lossy(),
+                &ctx,
+            );
+            let argv = resolve_argv(command, opts);
+            let cwd = task_cwd(command, opts);
+            let spec = SpawnSpec {
+                index: tasks.len(),
+                argv: &argv,
+                cwd: &cwd,
+                prefix: format!("[{}:{tid}]", comp.id),
+                handshake: hs,
+            };
+            match process::spawn(spec, &tx, &console) {
+                Ok(p) => procs.push(p),
+                Err(error) => {
+                    process::terminate_all(&mut procs, Duration::from_secs(2));
+                    process::kill_listed_pids(&pid_dir);
+                    let _ = std::fs::remove_dir_all(&run_dir);
+                    return Err(RunError::Spawn {
+                        component: comp.id.clone(),
+                        task: tid,
+                        command: argv,
+                        error,
+                    });
+                }
+            }
+            idxs.push(tasks.len());
+            tasks.push(TaskRt::new(tid, ci, comp.kind, now));
+            commands.push(argv);
+        }
+        stats.push(ComponentStats {
+            id: comp.id.clone(),
+            kind: match comp.kind {
+                ComponentKind::Spout => "spout".into(),
+                ComponentKind::Bolt => "bolt".into(),
+            },
+            tasks: idxs.len() as u32,
+            ..Default::default()
+        });
+        comps.push(CompRt {
+            id: comp.id.clone(),
+            kind: comp.kind,
+            tick_secs,
+            max_spout_pending,
+            tasks: idxs,
+        });
+    }
+    drop(tx);
+
+    let timeout_secs = as_u64(base.get("topology.message.timeout.secs"))
+        .unwrap_or(30)
+        .max(1);
+    let sub_timeout = base
+        .get("topology.subprocess.timeout.secs")
+        .and_then(Value::as_f64)
+        .or_else(|| {
+            base.get("supervisor.worker.timeout.secs")
+                .and_then(Value::as_f64)
+        })
+        .unwrap_or(30.0)
+        .max(0.001);
+    let cfg = EngineConfig {
+        ackers,
+        message_timeout: Duration::from_secs(timeout_secs),
+        timeouts_enabled: base.get("topology.enable.message.timeouts") != Some(&json!(false)),
+        bolt_max_pending: as_u64(base.get("topology.shellbolt.max.pending"))
+            .map(|v| v.max(1) as usize)
+            .unwrap_or(100),
+        subprocess_timeout: Duration::from_secs_f64(sub_timeout),
+        duration: opts.duration,
+        drain_timeout: Duration::from_secs(timeout_secs.min(5)),
+        debug: base.get("topology.debug") == Some(&json!(true)),
+        live: opts.live,
+    };
+    let mut engine = Engine::new(
+        cfg,
+        comps,
+        tasks,
+        procs,
+        routes,
+        stats,
+        console.clone(),
+        opts.interrupt.clone(),
+        rng,
+    );
+    let reason = engine.run(rx);
+
+    // Shut down: a failed task is checked for an exit status before anything is killed.
+    let failed_alive = if let StopReason::Failed { task, .. } = &reason {
+        let p = &mut engine.procs[*task];
+        let end = Instant::now() + Duration::from_millis(200);
+        while p.try_reap().is_none() && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        p.status.is_none()
+    } else {
+        false
+    };
+    process::terminate_all(&mut engine.procs, Duration::from_secs(3));
+    let leftover = process::kill_listed_pids(&pid_dir);
+    let _ = std::fs::remove_dir_all(&run_dir);
+    console.finish();
+
+    let failure = match &reason {
+        StopReason::Failed { task, reason } => {
+            let t = &engine.tasks[*task];
+            let p = &engine.procs[*task];
+            Some(TaskFailure {
+                component: engine.comps[t.comp].id.clone(),
+                task: t.id,
+                command: commands[*task].clone(),
+                reason: reason.clone(),
+                exit_status: if failed_alive {
+                    None
+                } else {
+                    p.status.map(describe_status)
+                },
+                stderr_tail: p.stderr.lines(),
+                summary: empty_summary(),
+            })
+        }
+        _ => None,
+    };
+    let summary = RunSummary {
+        topology: topology.name.clone(),
+        storm_id,
+        duration_secs: started.elapsed().as_secs_f64(),
+        stop_reason: match reason {
+            StopReason::Duration => "duration",
+            StopReason::Interrupted => "interrupted",
+            StopReason::Failed { .. } => "failed",
+        }
+        .into(),
+        failure: failure.as_ref().map(ToString::to_string),
+        leftover_pids_killed: leftover,
+        components: engine.stats.iter().map(ComponentStats::summary).collect(),
+    };
+    if opts.print_summary {
+        println!("{}", console::summary_table(&engine.stats));
+    }
+    if let Some(path) = &opts.summary_json {
+        write_summary(path, &summary)?;
+    }
+    match failure {
+        Some(mut f) => {
+            f.summary = summary;
+            Err(RunError::TaskFailed(Box::new(f)))
+        }
+        None => Ok(summary),
+    }
+}
+
+fn empty_summary() -> RunSummary {
+    RunSummary {
+        topology: String::new(),
+        storm_id: String::new(),
+        duration_secs: 0.0,
+        stop_reason: String::new(),
+        failure: None,
+        leftover_pids_killed: Vec::new(),
+        components: Vec::new(),
+    }
+}
+
+fn describe_status(s: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (s.code(), s.signal()) {
+        (Some(c), _) => format!("exited with code {c}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        _ => s.to_string(),
+    }
+}
+
+/// Writes the summary JSON (pretty-printed).
+pub fn write_summary(path: &Path, summary: &RunSummary) -> Result<(), RunError> {
+    let text = serde_json::to_string_pretty(summary).map_err(|e| RunError::Io(e.to_string()))?;
+    std::fs::write(path, text + "\n")
+        .map_err(|e| RunError::Io(format!("cannot write {}: {e}", path.display())))
+}

@@ -1,0 +1,472 @@
+//! Task subprocesses: spawning (no shell, own process group), the three I/O threads of a
+//! task, and termination.
+//!
+//! Per task:
+//! * a **reader** thread reads stdout frames, decodes them with Storm's rules and sends
+//!   them to the engine in batches (one channel send per burst of buffered input);
+//! * a **writer** thread owns stdin and drains a [`WriterQueue`] with Storm's priority:
+//!   heartbeat, then task-id lists and commands, then tuples; it writes each lane as one
+//!   `write` and so flushes exactly when it is about to block on an empty queue;
+//! * a **stderr** thread echoes lines prefixed `[component:task]` and keeps the last ones
+//!   for failure reports.
+//!
+//! Each child runs in its own process group, so a terminal's Ctrl-C reaches only the
+//! runner (which then stops gracefully) and termination signals reach grandchildren too.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sparse_protocol::frame::FrameReader;
+use sparse_protocol::shell::{self, ShellMsg};
+
+use super::console::Console;
+use super::rng::Rng;
+
+/// What a task's I/O threads tell the engine.
+#[derive(Debug)]
+pub enum Event {
+    /// The handshake reply.
+    Pid {
+        /// Task index (engine-local).
+        task: usize,
+        /// The pid the component reported.
+        pid: u32,
+    },
+    /// Decoded messages, in the order the component wrote them.
+    Msgs {
+        /// Task index.
+        task: usize,
+        /// The messages.
+        msgs: Vec<ShellMsg>,
+    },
+    /// A protocol violation (bad frame, bad JSON, wrong field type, bad pid reply).
+    Bad {
+        /// Task index.
+        task: usize,
+        /// What was wrong.
+        error: String,
+    },
+    /// stdout reached end of input (the process exited or closed it).
+    Eof {
+        /// Task index.
+        task: usize,
+    },
+    /// Writing to stdin failed (broken pipe).
+    WriteFailed {
+        /// Task index.
+        task: usize,
+        /// The error.
+        error: String,
+    },
+}
+
+#[derive(Default)]
+struct Lanes {
+    heartbeat: bool,
+    priority: Vec<u8>,
+    tuples: Vec<u8>,
+    closed: bool,
+}
+
+/// The queue in front of a task's stdin, shared by the engine (producer) and the writer
+/// thread (consumer).
+#[derive(Default)]
+pub struct WriterQueue {
+    lanes: Mutex<Lanes>,
+    cv: Condvar,
+    queued: AtomicUsize,
+}
+
+impl WriterQueue {
+    /// Tuples queued and not yet taken by the writer (the bolt's bounded queue).
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Raises the heartbeat flag (written before anything else queued).
+    pub fn heartbeat(&self) {
+        self.lanes.lock().unwrap().heartbeat = true;
+        self.cv.notify_one();
+    }
+
+    /// Queues frames on the priority lane (task ids, spout commands).
+    pub fn push_priority(&self, f: impl FnOnce(&mut Vec<u8>)) {
+        f(&mut self.lanes.lock().unwrap().priority);
+        self.cv.notify_one();
+    }
+
+    /// Queues `n` tuple frames.
+    pub fn push_tuples(&self, n: usize, f: impl FnOnce(&mut Vec<u8>)) {
+        f(&mut self.lanes.lock().unwrap().tuples);
+        self.queued.fetch_add(n, Ordering::Relaxed);
+        self.cv.notify_one();
+    }
+
+    /// Closes stdin once what is queued is written.
+    pub fn close(&self) {
+        self.lanes.lock().unwrap().closed = true;
+        self.cv.notify_one();
+    }
+}
+
+fn writer_loop(task: usize, mut stdin: ChildStdin, q: Arc<WriterQueue>, events: Sender<Event>) {
+    let mut rng = Rng::from_entropy();
+    let mut prio = Vec::new();
+    let mut tuples = Vec::new();
+    let mut hb = Vec::new();
+    loop {
+        let (heartbeat, closed) = {
+            let mut l = q.lanes.lock().unwrap();
+            while !l.heartbeat && l.priority.is_empty() && l.tuples.is_empty() && !l.closed {
+                l = q.cv.wait(l).unwrap();
+            }
+            std::mem::swap(&mut prio, &mut l.priority);
+            std::mem::swap(&mut tuples, &mut l.tuples);
+            q.queued.store(0, Ordering::Relaxed);
+            let h = std::mem::take(&mut l.heartbeat);
+            (h, l.closed)
+        };
+        hb.clear();
+        if heartbeat {
+            shell::write_heartbeat(&mut hb, rng.next_u64() as i64);
+        }
+        for buf in [&hb, &prio, &tuples] {
+            if buf.is_empty() {
+                continue;
+            }
+            if let Err(e) = stdin.write_all(buf) {
+                let _ = events.send(Event::WriteFailed {
+                    task,
+                    error: e.to_string(),
+                });
+                return;
+            }
+        }
+        prio.clear();
+        tuples.clear();
+        if closed {
+            let l = q.lanes.lock().unwrap();
+            if l.priority.is_empty() && l.tuples.is_empty() {
+                return; // drops stdin: EOF for the component
+            }
+        }
+    }
+}
+
+fn reader_loop(task: usize, stdout: impl Read, events: Sender<Event>) {
+    let mut r = FrameReader::new(stdout);
+    let mut buf = Vec::new();
+    // The handshake reply first.
+    match r.read_frame_str(&mut buf) {
+        Ok(Some(s)) => match shell::decode_pid(s) {
+            Ok(pid) => {
+                if events.send(Event::Pid { task, pid }).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = events.send(Event::Bad {
+                    task,
+                    error: e.to_string(),
+                });
+                return;
+            }
+        },
+        Ok(None) => {
+            let _ = events.send(Event::Eof { task });
+            return;
+        }
+        Err(e) => {
+            let _ = events.send(Event::Bad {
+                task,
+                error: e.to_string(),
+            });
+            return;
+        }
+    }
+    let mut batch = Vec::new();
+    loop {
+        let ev = match r.read_frame_str(&mut buf) {
+            Ok(Some(s)) => match shell::decode(s) {
+                Ok(m) => {
+                    batch.push(m);
+                    if r.has_buffered_input() && batch.len() < 512 {
+                        continue;
+                    }
+                    None
+                }
+                Err(e) => Some(Event::Bad {
+                    task,
+                    error: e.to_string(),
+                }),
+            },
+            Ok(None) => Some(Event::Eof { task }),
+            Err(e) => Some(Event::Bad {
+                task,
+                error: e.to_string(),
+            }),
+        };
+        if !batch.is_empty()
+            && events
+                .send(Event::Msgs {
+                    task,
+                    msgs: std::mem::take(&mut batch),
+                })
+                .is_err()
+        {
+            return;
+        }
+        if let Some(ev) = ev {
+            let _ = events.send(ev);
+            return;
+        }
+    }
+}
+
+/// The last stderr lines of a task, and whether its stderr has closed.
+#[derive(Default)]
+pub struct StderrTail {
+    lines: Mutex<VecDeque<String>>,
+    done: AtomicBool,
+}
+
+impl StderrTail {
+    const KEEP: usize = 20;
+
+    /// The kept lines, oldest first.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Waits (bounded) until stderr has reached end of input.
+    pub fn wait_done(&self, max: Duration) {
+        let end = Instant::now() + max;
+        while !self.done.load(Ordering::Acquire) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+fn stderr_loop(prefix: String, stderr: impl Read, tail: Arc<StderrTail>, console: Arc<Console>) {
+    let mut r = BufReader::new(stderr);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end_matches(['\n', '\r']);
+                console.line(&format!("{prefix} {text}"));
+                let mut l = tail.lines.lock().unwrap();
+                if l.len() == StderrTail::KEEP {
+                    l.pop_front();
+                }
+                l.push_back(text.to_string());
+            }
+        }
+    }
+    tail.done.store(true, Ordering::Release);
+}
+
+/// A running task process and its I/O threads.
+pub struct TaskProcess {
+    /// The child (None once reaped).
+    pub child: Child,
+    /// The child's pid (also its process group id).
+    pub pid: u32,
+    /// The stdin queue.
+    pub writer: Arc<WriterQueue>,
+    /// The last stderr lines.
+    pub stderr: Arc<StderrTail>,
+    /// Exit status once reaped.
+    pub status: Option<ExitStatus>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// What to start.
+pub struct SpawnSpec<'a> {
+    /// Engine task index.
+    pub index: usize,
+    /// The argv (`argv[0]` already substituted).
+    pub argv: &'a [String],
+    /// Working directory.
+    pub cwd: &'a Path,
+    /// `[component:task]`.
+    pub prefix: String,
+    /// The handshake frame, written first.
+    pub handshake: Vec<u8>,
+}
+
+/// Starts a task: spawns the process and its threads, and queues the handshake.
+pub fn spawn(
+    spec: SpawnSpec<'_>,
+    events: &Sender<Event>,
+    console: &Arc<Console>,
+) -> std::io::Result<TaskProcess> {
+    let (prog, args) = spec
+        .argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty command"))?;
+    let mut child = Command::new(prog)
+        .args(args)
+        .current_dir(spec.cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()?;
+    let pid = child.id();
+    let stdin = child.stdin.take().expect("piped");
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let writer = Arc::new(WriterQueue::default());
+    writer.push_priority(|b| b.extend_from_slice(&spec.handshake));
+    let tail = Arc::new(StderrTail::default());
+    let i = spec.index;
+    let mut threads = Vec::new();
+    let name = |k: &str| format!("{k}-{i}");
+    {
+        let (q, ev) = (writer.clone(), events.clone());
+        threads.push(
+            std::thread::Builder::new()
+                .name(name("w"))
+                .spawn(move || writer_loop(i, stdin, q, ev))?,
+        );
+    }
+    {
+        let ev = events.clone();
+        threads.push(
+            std::thread::Builder::new()
+                .name(name("r"))
+                .spawn(move || reader_loop(i, stdout, ev))?,
+        );
+    }
+    {
+        let (t, c, p) = (tail.clone(), console.clone(), spec.prefix);
+        threads.push(
+            std::thread::Builder::new()
+                .name(name("e"))
+                .spawn(move || stderr_loop(p, stderr, t, c))?,
+        );
+    }
+    Ok(TaskProcess {
+        child,
+        pid,
+        writer,
+        stderr: tail,
+        status: None,
+        threads,
+    })
+}
+
+/// Sends `sig` to a process group.
+pub fn signal_group(pgid: u32, sig: i32) {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe {
+        libc::kill(-(pgid as i32), sig);
+    }
+}
+
+/// True when a process with this pid exists (and is not a zombie we could see).
+pub fn pid_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+impl TaskProcess {
+    /// Reaps the child if it has exited.
+    pub fn try_reap(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none()
+            && let Ok(Some(s)) = self.child.try_wait()
+        {
+            self.status = Some(s);
+        }
+        self.status
+    }
+}
+
+/// Terminates tasks: closes stdin and SIGTERMs every process group, waits up to `grace`
+/// for them to exit, SIGKILLs what is left, reaps everything and joins the I/O threads.
+pub fn terminate_all(procs: &mut [TaskProcess], grace: Duration) {
+    for p in procs.iter_mut() {
+        p.writer.close();
+        if p.try_reap().is_none() {
+            signal_group(p.pid, libc::SIGTERM);
+        }
+    }
+    let end = Instant::now() + grace;
+    while Instant::now() < end && procs.iter_mut().any(|p| p.try_reap().is_none()) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for p in procs.iter_mut() {
+        // Kill the whole group, even after the leader exited (grandchildren).
+        signal_group(p.pid, libc::SIGKILL);
+        if p.status.is_none() {
+            p.status = p.child.wait().ok();
+        }
+    }
+    for p in procs.iter_mut() {
+        p.stderr.wait_done(Duration::from_millis(500));
+        for t in p.threads.drain(..) {
+            if t.is_finished() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// Kills (SIGKILL) every pid listed in `pid_dir` that is still alive; returns them.
+pub fn kill_listed_pids(pid_dir: &Path) -> Vec<i32> {
+    let mut killed = Vec::new();
+    let Ok(rd) = std::fs::read_dir(pid_dir) else {
+        return killed;
+    };
+    for e in rd.flatten() {
+        if let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok())
+            && pid > 1
+            && pid_alive(pid)
+        {
+            // SAFETY: see signal_group.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+            killed.push(pid);
+        }
+    }
+    killed
+}
+
+/// A fresh per-run directory under the system temp dir: `sparse-run-<pid>-<n>`.
+pub fn make_run_dir() -> std::io::Result<PathBuf> {
+    let base = std::env::temp_dir();
+    let mut rng = Rng::from_entropy();
+    for _ in 0..100 {
+        let d = base.join(format!(
+            "sparse-run-{}-{:08x}",
+            std::process::id(),
+            rng.next_u64() as u32
+        ));
+        if std::fs::create_dir(&d).is_ok() {
+            return Ok(d);
+        }
+    }
+    Err(std::io::Error::other("cannot create a run directory"))
+}
+
+impl Drop for TaskProcess {
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            signal_group(self.pid, libc::SIGKILL);
+            self.status = self.child.wait().ok();
+        }
+    }
+}

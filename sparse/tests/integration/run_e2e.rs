@@ -1,0 +1,415 @@
+//! `sparse run` end to end with tiny Python multi-lang components
+//! (`tests/fixtures/multilang_comp.py`): reliability and replay, ticks, a task killed with
+//! SIGKILL, garbage on stdout, a silent bolt, and no orphan processes afterwards.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use sparse::runner::{self, RunError, RunOptions};
+use sparse::topology::model::{
+    Component, ComponentKind, Exec, Grouping, Input, StreamDef, Topology,
+};
+
+fn fixture() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/multilang_comp.py")
+        .to_string_lossy()
+        .into_owned()
+}
+
+struct Rec(PathBuf);
+
+impl Rec {
+    fn new(name: &str) -> Rec {
+        let dir = std::env::temp_dir().join(format!("sparse-run-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        let _ = std::fs::remove_file(&p);
+        Rec(p)
+    }
+    fn path(&self) -> String {
+        self.0.to_string_lossy().into_owned()
+    }
+    fn lines(&self) -> Vec<Vec<String>> {
+        std::fs::read_to_string(&self.0)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.split(' ').map(str::to_string).collect())
+            .collect()
+    }
+    fn events(&self, kind: &str) -> Vec<String> {
+        self.lines()
+            .into_iter()
+            .filter(|l| l[0] == kind)
+            .map(|l| l[1..].join(" "))
+            .collect()
+    }
+    fn pids(&self) -> Vec<i32> {
+        self.events("pid")
+            .iter()
+            .map(|p| p.parse().unwrap())
+            .collect()
+    }
+}
+
+fn comp(
+    id: &str,
+    kind: ComponentKind,
+    n: u32,
+    args: &[&str],
+    fields: &[&str],
+    inputs: Vec<Input>,
+) -> Component {
+    let mut command = vec!["python3".to_string(), fixture()];
+    command.extend(args.iter().map(|s| s.to_string()));
+    let mut outputs = BTreeMap::new();
+    outputs.insert(
+        "default".to_string(),
+        StreamDef {
+            fields: fields.iter().map(|s| s.to_string()).collect(),
+            direct: false,
+        },
+    );
+    Component {
+        id: id.into(),
+        kind,
+        exec: Exec::Shell { command },
+        parallelism: n,
+        num_tasks: n,
+        outputs,
+        inputs,
+        conf: Map::new(),
+        span: None,
+    }
+}
+
+fn input(source: &str, grouping: Grouping) -> Vec<Input> {
+    vec![Input {
+        source: source.into(),
+        stream: "default".into(),
+        grouping,
+    }]
+}
+
+fn topology(name: &str, components: Vec<Component>) -> Topology {
+    Topology {
+        name: name.into(),
+        conf: Map::new(),
+        components,
+    }
+}
+
+fn opts(secs: f64, conf: Value) -> RunOptions {
+    let mut o = RunOptions::new(std::env::temp_dir());
+    o.duration = Some(Duration::from_secs_f64(secs));
+    o.live = false;
+    o.print_summary = false;
+    o.log.insert(
+        "path".into(),
+        json!(
+            std::env::temp_dir()
+                .join("sparse-run-test-logs")
+                .to_string_lossy()
+        ),
+    );
+    if let Value::Object(m) = conf {
+        o.conf_overrides = m;
+    }
+    o
+}
+
+fn assert_all_dead(pids: &[i32]) {
+    assert!(!pids.is_empty());
+    for &p in pids {
+        // SAFETY: signal 0 only probes.
+        let alive = unsafe { libc::kill(p, 0) } == 0;
+        assert!(!alive, "pid {p} is still alive after the run");
+    }
+}
+
+#[test]
+fn reliable_spout_sees_fail_and_replays() {
+    let (s, sp, sk) = (
+        Rec::new("rel-spout"),
+        Rec::new("rel-split"),
+        Rec::new("rel-sink"),
+    );
+    let t = topology(
+        "reliable",
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "30"],
+                &["word", "i"],
+                vec![],
+            ),
+            // Fields grouping: a replay reaches the split task that failed it the first time.
+            comp(
+                "split",
+                ComponentKind::Bolt,
+                2,
+                &["split", &sp.path()],
+                &["word", "i"],
+                input("sentences", Grouping::Fields(vec!["word".into()])),
+            ),
+            comp(
+                "sink",
+                ComponentKind::Bolt,
+                2,
+                &["sink", &sk.path()],
+                &["word"],
+                input("split", Grouping::Fields(vec!["word".into()])),
+            ),
+        ],
+    );
+    let summary = runner::run(&t, &opts(3.0, json!({"topology.max.spout.pending": 5}))).unwrap();
+    // Every id is acked exactly once; the i % 3 == 0 ones failed once first and were replayed.
+    let mut acks: Vec<i64> = s.events("ack").iter().map(|x| x.parse().unwrap()).collect();
+    acks.sort();
+    assert_eq!(acks, (0..30).collect::<Vec<_>>());
+    let mut fails: Vec<i64> = s
+        .events("fail")
+        .iter()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    fails.sort();
+    assert_eq!(fails, (0..30).filter(|i| i % 3 == 0).collect::<Vec<_>>());
+    assert_eq!(s.events("replay").len(), 10);
+    assert_eq!(s.events("cmd"), ["activate", "deactivate"]);
+    let by = |id: &str| {
+        summary
+            .components
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            by("sentences").acked,
+            by("sentences").failed,
+            by("sentences").emitted
+        ),
+        (30, 10, 40)
+    );
+    assert!(by("sentences").complete_latency_mean_ms.is_some());
+    assert_eq!((by("split").acked, by("split").failed), (30, 10));
+    assert_eq!(by("sink").received, 40);
+    // Task ids in Java string order with the acker: __acker 1, sentences 2, sink 3-4, split 5-6.
+    let mut tasks = s.events("task");
+    tasks.extend(sk.events("task"));
+    tasks.extend(sp.events("task"));
+    tasks.sort();
+    assert_eq!(
+        tasks,
+        ["2 sentences", "3 sink", "4 sink", "5 split", "6 split"]
+    );
+    let conf: Value = serde_json::from_str(&s.events("conf")[0]).unwrap();
+    assert_eq!(conf["topology.acker.executors"], 1);
+    assert_eq!(conf["topology.name"], "reliable");
+    assert_eq!(conf["storm.cluster.mode"], "local");
+    assert_eq!(
+        conf["topology.tick.tuple.freq.secs"], 30,
+        "a spout's tick freq is the message timeout"
+    );
+    let mut all = s.pids();
+    all.extend(sp.pids());
+    all.extend(sk.pids());
+    assert_eq!(all.len(), 5);
+    assert_all_dead(&all);
+}
+
+#[test]
+fn tick_tuples_reach_every_task_of_a_bolt() {
+    let (s, sk) = (Rec::new("tick-spout"), Rec::new("tick-sink"));
+    let mut sink = comp(
+        "sink",
+        ComponentKind::Bolt,
+        2,
+        &["sink", &sk.path()],
+        &["word"],
+        input("sentences", Grouping::All),
+    );
+    sink.conf
+        .insert("topology.tick.tuple.freq.secs".into(), json!(1));
+    let t = topology(
+        "ticks",
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "0"],
+                &["word", "i"],
+                vec![],
+            ),
+            sink,
+        ],
+    );
+    runner::run(&t, &opts(2.6, json!({}))).unwrap();
+    let ticks = sk.events("tick");
+    assert!((4..=6).contains(&ticks.len()), "{ticks:?}");
+    assert!(
+        ticks.iter().all(|t| t.ends_with(" 1")),
+        "tick value is the frequency: {ticks:?}"
+    );
+    let conf: Value = serde_json::from_str(&sk.events("conf")[0]).unwrap();
+    assert_eq!(conf["topology.tick.tuple.freq.secs"], 1);
+    let mut pids = s.pids();
+    pids.extend(sk.pids());
+    assert_all_dead(&pids);
+}
+
+fn expect_failure(r: Result<runner::RunSummary, RunError>) -> Box<runner::TaskFailure> {
+    match r {
+        Err(RunError::TaskFailed(f)) => f,
+        other => panic!("expected a task failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn killed_bolt_stops_the_topology_non_zero() {
+    let (s, sk) = (Rec::new("kill-spout"), Rec::new("kill-sink"));
+    let t = topology(
+        "kill",
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "100000000"],
+                &["word", "i"],
+                vec![],
+            ),
+            comp(
+                "sink",
+                ComponentKind::Bolt,
+                2,
+                &["sink", &sk.path()],
+                &["word"],
+                input("sentences", Grouping::Shuffle),
+            ),
+        ],
+    );
+    let o = opts(30.0, json!({}));
+    let handle = std::thread::spawn(move || runner::run(&t, &o));
+    let start = Instant::now();
+    while sk.pids().len() < 2 || sk.events("got").len() < 10 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the sink never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let victim = sk.pids()[1];
+    // SAFETY: kill(2).
+    unsafe { libc::kill(victim, libc::SIGKILL) };
+    let killed_at = Instant::now();
+    let f = expect_failure(handle.join().unwrap());
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        killed_at.elapsed()
+    );
+    assert_eq!(f.component, "sink");
+    assert!(
+        f.exit_status.as_deref() == Some("killed by signal 9"),
+        "{f}"
+    );
+    assert!(f.to_string().contains("multilang_comp.py"), "{f}");
+    assert!(
+        f.stderr_tail.iter().any(|l| l.contains("started sink")),
+        "{f}"
+    );
+    assert_eq!(f.summary.stop_reason, "failed");
+    let mut pids = s.pids();
+    pids.extend(sk.pids());
+    assert_all_dead(&pids);
+}
+
+#[test]
+fn garbage_on_stdout_is_reported() {
+    let (s, g) = (Rec::new("garb-spout"), Rec::new("garb-bolt"));
+    let t = topology(
+        "garbage",
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "5"],
+                &["word", "i"],
+                vec![],
+            ),
+            comp(
+                "garb",
+                ComponentKind::Bolt,
+                1,
+                &["garbage", &g.path()],
+                &["word"],
+                input("sentences", Grouping::Shuffle),
+            ),
+        ],
+    );
+    let start = Instant::now();
+    let f = expect_failure(runner::run(&t, &opts(20.0, json!({}))));
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(f.component, "garb");
+    assert!(
+        f.reason.contains("protocol error") && f.reason.contains("not json"),
+        "{f}"
+    );
+    let mut pids = s.pids();
+    pids.extend(g.pids());
+    assert_all_dead(&pids);
+}
+
+#[test]
+fn silent_bolt_misses_its_liveness_timeout() {
+    let (s, q) = (Rec::new("silent-spout"), Rec::new("silent-bolt"));
+    let t = topology(
+        "silent",
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "0"],
+                &["word", "i"],
+                vec![],
+            ),
+            comp(
+                "quiet",
+                ComponentKind::Bolt,
+                1,
+                &["silent", &q.path()],
+                &["word"],
+                input("sentences", Grouping::Shuffle),
+            ),
+        ],
+    );
+    let start = Instant::now();
+    let f = expect_failure(runner::run(
+        &t,
+        &opts(20.0, json!({"topology.subprocess.timeout.secs": 2})),
+    ));
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        "took {took:?}"
+    );
+    assert_eq!(f.component, "quiet");
+    assert!(f.reason.contains("heartbeat timeout"), "{f}");
+    assert_eq!(f.exit_status, None, "it was still running");
+    let mut pids = s.pids();
+    pids.extend(q.pids());
+    assert_all_dead(&pids);
+}
