@@ -10,7 +10,7 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "sparse-host", version, after_help = EXIT_CODES)]
 pub struct Args {
-    /// The component to run, as CRATE::TYPE (loads lib<CRATE>.so).
+    /// The component to run, as `CRATE::TYPE` (loads `lib<CRATE>.so`).
     #[arg(
         short,
         long,

@@ -286,3 +286,124 @@ fn check_descriptor(d: &PluginV1) -> Result<(), String> {
 
 /// Keeps `c_void` imported for docs of instance pointers.
 pub type InstancePtr = *mut c_void;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plugin_api::abi::{ComponentV1, SpStr};
+
+    #[test]
+    fn component_names() {
+        let n = ComponentName::parse("word-count::Splitter_2").unwrap();
+        assert_eq!(
+            (n.krate.as_str(), n.component.as_str()),
+            ("word-count", "Splitter_2")
+        );
+        assert_eq!(
+            n.library_file(),
+            format!(
+                "{}word_count{}",
+                std::env::consts::DLL_PREFIX,
+                std::env::consts::DLL_SUFFIX
+            )
+        );
+        for bad in [
+            "", "x", "x::", "::y", "../x::Y", "a/b::C", "a::b::c", "a.b::C", "a::B C", "ü::X",
+        ] {
+            assert!(ComponentName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn search_order_puts_flags_first_and_cwd_plugins_last() {
+        let dirs = search_dirs(&[PathBuf::from("/first"), PathBuf::from("/second")]);
+        assert_eq!(
+            &dirs[..2],
+            &[PathBuf::from("/first"), PathBuf::from("/second")]
+        );
+        assert_eq!(dirs.last().unwrap(), &PathBuf::from("plugins"));
+    }
+
+    unsafe extern "C" fn create(
+        _: *const HostApiV1,
+        _: *mut c_void,
+        _: SpStr,
+        _: SpStr,
+        _: *mut *mut c_void,
+    ) -> i32 {
+        0
+    }
+    unsafe extern "C" fn destroy(_: *mut c_void) {}
+    unsafe extern "C" fn next(_: *mut c_void) -> i32 {
+        0
+    }
+
+    fn component(kind: u32) -> ComponentV1 {
+        ComponentV1 {
+            struct_size: std::mem::size_of::<ComponentV1>(),
+            name: SpStr::new("C"),
+            kind,
+            outputs: SpStr::new("{}"),
+            create,
+            destroy,
+            process: None,
+            tick: None,
+            next_tuple: Some(next),
+            ack: None,
+            fail: None,
+            activate: None,
+            deactivate: None,
+        }
+    }
+
+    fn plugin(components: &[ComponentV1]) -> PluginV1 {
+        PluginV1 {
+            struct_size: std::mem::size_of::<PluginV1>(),
+            abi_major: ABI_MAJOR,
+            abi_minor: ABI_MINOR,
+            plugin_name: SpStr::new("p"),
+            plugin_version: SpStr::new("1"),
+            build_info: SpStr::EMPTY,
+            components: components.as_ptr(),
+            component_count: components.len(),
+        }
+    }
+
+    #[test]
+    fn descriptor_checks() {
+        let spout = [component(KIND_SPOUT)];
+        assert!(check_descriptor(&plugin(&spout)).is_ok());
+
+        let mut p = plugin(&spout);
+        p.abi_major = 2;
+        let e = check_descriptor(&p).unwrap_err();
+        assert!(e.contains("plugin ABI 2.0") && e.contains("ABI 1.0"), "{e}");
+
+        let mut p = plugin(&spout);
+        p.struct_size = 8;
+        assert!(check_descriptor(&p).unwrap_err().contains("8 bytes"));
+
+        let mut small = component(KIND_SPOUT);
+        small.struct_size = 16;
+        assert!(
+            check_descriptor(&plugin(&[small]))
+                .unwrap_err()
+                .contains("16 bytes")
+        );
+
+        // A bolt without `process`, or an unknown kind, is incomplete.
+        assert!(check_descriptor(&plugin(&[component(KIND_BOLT)])).is_err());
+        assert!(check_descriptor(&plugin(&[component(9)])).is_err());
+
+        let mut bad_name = component(KIND_SPOUT);
+        bad_name.name = SpStr {
+            ptr: b"\xff".as_ptr(),
+            len: 1,
+        };
+        assert!(
+            check_descriptor(&plugin(&[bad_name]))
+                .unwrap_err()
+                .contains("UTF-8")
+        );
+    }
+}

@@ -35,7 +35,7 @@
 //! The modules:
 //! * [`bolt`], [`batching`], [`spout`]: the traits and the rules applied around them
 //!   (auto-ack/anchor/fail, ticks, batching, errors and panics);
-//! * [`tuple`]: [`Tuple`] and typed access to values; [`context`]: [`Context`];
+//! * [`mod@tuple`]: [`Tuple`] and typed access to values; [`context`]: [`Context`];
 //! * [`output`]: the collectors ([`BoltOutput`], [`SpoutOutput`]) and [`Emit`] options;
 //! * [`declare`]: output stream declarations;
 //! * [`abi`]: the C ABI underneath (also in `include/sparse_plugin.h`);
