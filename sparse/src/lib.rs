@@ -8,11 +8,14 @@
 //! - [`config`]: the `config.json` file;
 //! - [`project`]: finding the project root, the topology file, the environment and the merged
 //!   options (what `run` and `submit` start from);
+//! - [`runner`]: `sparse run`, the local runner that plays Storm's side of multi-lang;
+//! - [`quickstart`]: generating a new project;
 //! - [`cli`] and [`commands`]: the thin command-line layer (one file per subcommand).
 
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod project;
+pub mod quickstart;
 pub mod runner;
 pub mod topology;

@@ -35,6 +35,8 @@ registry! {
     Visualize => visualize,
     /// Run the topology locally, without a JVM, for -t seconds or until Ctrl-C.
     Run => run,
+    /// Create a new project folder with a Rust spout and bolt that `sparse run` runs at once.
+    Quickstart => quickstart,
 }
 
 /// Opens the project from the current folder (printing config warnings on stderr), then

@@ -97,16 +97,17 @@ pub fn exec(args: Args) -> CliResult {
     if !args.no_build {
         build(&root)?;
     }
-    let host = target_dir(&root).join("release").join("sparse-host");
+    let release = target_dir(&root).join("release");
     let uses_host = topology.components.iter().any(|c| {
         matches!(&c.exec, Exec::Shell { command } if command.first().is_some_and(|a| a == "sparse-host"))
     });
-    if uses_host && !host.exists() {
+    let host = find_host(&release);
+    if uses_host && host.is_none() {
         return Err(CliError::new(
             EXIT_USAGE,
             format!(
-                "error: {} does not exist; build it with `cargo build --release` (or drop --no-build)",
-                host.display()
+                "error: no sparse-host found in {}, next to sparse, or on PATH; build it with `cargo build --release` (or drop --no-build), or install it with `cargo install --path <sparse checkout>/host`",
+                release.display()
             ),
         ));
     }
@@ -126,7 +127,8 @@ pub fn exec(args: Args) -> CliResult {
     opts.debug = args.common.debug;
     opts.workers = args.par.or(args.workers);
     opts.ackers = args.par.or(args.ackers);
-    opts.host_binary = Some(host);
+    opts.host_binary = host;
+    opts.plugin_dir = Some(release);
     opts.summary_json = args.summary_json.clone();
     opts.interrupt = interrupt;
     if let Some((_, env)) = &resolved.env
@@ -157,4 +159,19 @@ pub fn exec(args: Args) -> CliResult {
         Err(e @ RunError::Io(_)) => Err(CliError::new(EXIT_IO, format!("error: {e}"))),
         Err(e) => Err(CliError::new(EXIT_RUN_FAILED, format!("error: {e}"))),
     }
+}
+
+/// The `sparse-host` to run: the project's own build, else the one installed next to
+/// `sparse`, else the first on `PATH`.
+fn find_host(release: &Path) -> Option<PathBuf> {
+    let beside_sparse = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("sparse-host")));
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("sparse-host")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    std::iter::once(release.join("sparse-host"))
+        .chain(beside_sparse)
+        .chain(on_path)
+        .find(|p| p.is_file())
 }

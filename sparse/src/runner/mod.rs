@@ -83,6 +83,9 @@ pub struct RunOptions {
     pub project_dir: PathBuf,
     /// Binary substituted for `argv[0] == "sparse-host"`.
     pub host_binary: Option<PathBuf>,
+    /// Passed to `sparse-host` as `--plugin-dir` (the project's build output), so plugins
+    /// are found wherever `sparse-host` itself is installed.
+    pub plugin_dir: Option<PathBuf>,
     /// Working directory of `streamparse_run` (Python) components; `<project>/src` if None.
     pub python_cwd: Option<PathBuf>,
     /// config.json's `log` block (`path`, `level`, `max_bytes`, `backup_count`), passed as
@@ -111,6 +114,7 @@ impl RunOptions {
             ackers: None,
             project_dir: project_dir.into(),
             host_binary: None,
+            plugin_dir: None,
             python_cwd: None,
             log: Map::new(),
             summary_json: None,
@@ -271,10 +275,14 @@ pub fn merged_conf(topology: &Topology, opts: &RunOptions, storm_id: &str) -> Ma
 
 fn resolve_argv(command: &[String], opts: &RunOptions) -> Vec<String> {
     let mut argv = command.to_vec();
-    if let (Some(first), Some(host)) = (argv.first_mut(), &opts.host_binary)
-        && first == "sparse-host"
-    {
-        *first = host.to_string_lossy().into_owned();
+    if argv.first().is_some_and(|a| a == "sparse-host") {
+        if let Some(host) = &opts.host_binary {
+            argv[0] = host.to_string_lossy().into_owned();
+        }
+        if let Some(dir) = &opts.plugin_dir {
+            argv.insert(1, "--plugin-dir".into());
+            argv.insert(2, dir.to_string_lossy().into_owned());
+        }
     }
     argv
 }
