@@ -46,5 +46,7 @@ pub fn load_ok(path: &Path) -> Topology {
 pub fn clj(src: &str) -> Result<Topology, sparse::topology::LoadError> {
     sparse::topology::clj::load_str(src, Path::new("test.clj"))
 }
+/// `sparse quickstart`: generated projects check, build and run.
+mod quickstart;
 /// `sparse run` end to end with Python multi-lang fixtures.
 mod run_e2e;
