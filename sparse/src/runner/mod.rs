@@ -255,6 +255,21 @@ pub fn merged_conf(topology: &Topology, opts: &RunOptions, storm_id: &str) -> Ma
         conf.insert(format!("streamparse.log.{k}"), v);
     }
     conf.extend(opts.conf_overrides.clone());
+    // pystorm (streamparse 3+) reads only `pystorm.log.*`: mirror the settings so Python
+    // components log to the same folder, unless the user set those keys themselves.
+    let mirrored: Vec<(String, Value)> = conf
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix("streamparse.log.")?;
+            let v = match (key, v) {
+                ("level", Value::String(s)) => json!(s.to_lowercase()),
+                _ => v.clone(),
+            };
+            Some((format!("pystorm.log.{key}"), v))
+        })
+        .filter(|(k, _)| !opts.conf_overrides.contains_key(k))
+        .collect();
+    conf.extend(mirrored);
     if opts.debug {
         conf.insert("topology.debug".into(), json!(true));
     }

@@ -50,3 +50,7 @@ pub fn clj(src: &str) -> Result<Topology, sparse::topology::LoadError> {
 mod quickstart;
 /// `sparse run` end to end with Python multi-lang fixtures.
 mod run_e2e;
+/// A Python streamparse bolt between Rust components under `sparse run`.
+mod run_python;
+/// `sparse run` end to end through the `sparse` binary on the wordcount topology.
+mod run_wordcount;

@@ -1,0 +1,525 @@
+//! `sparse run` end to end through the real `sparse` binary on the repository's wordcount
+//! topology (Rust components in `sparse-host`): the JSON summary's counters, the exit
+//! status, the task log files, no process left behind, a component missing from its
+//! plugin, and `-d`.
+//!
+//! The runs use `--no-build`; the release `sparse-host` and `libwordcount.so` they need
+//! are built once per test binary by [`ensure_release_binaries`] (a no-op when current).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::repo_root;
+
+/// The quickstart's four sentences, in the order `wordcount::SentenceSpout` emits them
+/// (a copy of `plugins/wordcount/src/lib.rs`'s `SENTENCES`).
+const SENTENCES: [&str; 4] = [
+    "She advised him to take a long holiday, so he immediately quit work and took a trip around the world",
+    "I was very glad to get a present from her",
+    "He will be here in half an hour",
+    "She saw him eating a sandwich",
+];
+
+/// Words per sentence after the splitter's rule (strip `.,!?`, split on spaces).
+fn words_per_sentence() -> [u64; 4] {
+    SENTENCES.map(|s| {
+        s.replace(['.', ',', '!', '?'], "")
+            .split(' ')
+            .filter(|w| !w.trim().is_empty())
+            .count() as u64
+    })
+}
+
+/// Words in the sentences with message ids `0..n`: the spout emits sentence `id % 4`.
+pub(crate) fn words_in_first(n: u64) -> u64 {
+    let w = words_per_sentence();
+    let per_cycle: u64 = w.iter().sum();
+    per_cycle * (n / 4) + w[..(n % 4) as usize].iter().sum::<u64>()
+}
+
+/// The target directory the test binary was built in (`<target>/debug`'s parent); release
+/// binaries are built there, and `sparse run --no-build` is pointed at it through
+/// `CARGO_TARGET_DIR` (it looks for `<CARGO_TARGET_DIR or <root>/target>/release/sparse-host`).
+pub(crate) fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_sparse"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("the sparse binary lives in <target>/<profile>/")
+        .to_path_buf()
+}
+
+/// Builds `sparse-host` and the wordcount plugin in release mode once per test binary.
+pub(crate) fn ensure_release_binaries() {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let r = BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let t = Instant::now();
+        let out = Command::new(&cargo)
+            .args(["build", "--release", "-p", "sparse-host", "-p", "wordcount"])
+            .current_dir(repo_root())
+            .env("CARGO_TARGET_DIR", target_dir())
+            .output()
+            .map_err(|e| format!("cannot run {cargo:?}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cargo build --release -p sparse-host -p wordcount failed ({}):\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        eprintln!(
+            "release sparse-host + wordcount ready in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        Ok(())
+    });
+    if let Err(e) = r {
+        panic!("{e}");
+    }
+    let release = target_dir().join("release");
+    for f in ["sparse-host", "libwordcount.so"] {
+        assert!(
+            release.join(f).exists(),
+            "{} is missing",
+            release.join(f).display()
+        );
+    }
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+pub(crate) struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(name: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "sparse-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copies a directory tree (regular files and folders).
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// What one `sparse run` did.
+pub(crate) struct Outcome {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    /// The `--summary-json` file, when written.
+    pub summary: Option<Value>,
+    pub wall: Duration,
+}
+
+impl Outcome {
+    /// The summary's entry for a component.
+    pub fn component(&self, id: &str) -> &Value {
+        let s = self.summary.as_ref().expect("no summary JSON written");
+        s["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no component {id} in {s:#}"))
+    }
+
+    /// A counter of a component.
+    pub fn count(&self, id: &str, key: &str) -> u64 {
+        self.component(id)[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{id}.{key} is not a count"))
+    }
+
+    /// Everything, for assertion messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "status {}\n--- summary\n{:#}\n--- stdout\n{}\n--- stderr (last 40 lines)\n{}",
+            self.status,
+            self.summary.clone().unwrap_or(Value::Null),
+            self.stdout,
+            tail(&self.stderr, 40)
+        )
+    }
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Runs `sparse run --no-build --summary-json <temp file> ARGS` in `cwd`, with the
+/// release binaries of [`target_dir`] and extra environment; kills it after 60 s.
+pub(crate) fn sparse_run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    let dir = TempDir::new("run-summary");
+    let summary = dir.0.join("summary.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparse"));
+    cmd.arg("run")
+        .arg("--no-build")
+        .arg("--summary-json")
+        .arg(&summary)
+        .args(args)
+        .current_dir(cwd)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("SPARSE_PLUGIN_PATH")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("cannot start sparse");
+    let reader = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut b = Vec::new();
+            let _ = r.read_to_end(&mut b);
+            String::from_utf8_lossy(&b).into_owned()
+        })
+    };
+    let out = reader(Box::new(child.stdout.take().unwrap()));
+    let err = reader(Box::new(child.stderr.take().unwrap()));
+    let deadline = started + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "sparse run {args:?} still running after 60 s; stderr:\n{}",
+                tail(&err.join().unwrap(), 40)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let wall = started.elapsed();
+    let summary = std::fs::read_to_string(&summary)
+        .ok()
+        .map(|s| serde_json::from_str(&s).expect("summary JSON parses"));
+    Outcome {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+        summary,
+        wall,
+    }
+}
+
+/// Log files in `dir` as (file name, contents).
+pub(crate) fn log_files(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("no log dir {}: {e}", dir.display()))
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The pid at the end of a task log file name `streamparse_<topo>_<comp>_<task>_<pid>.log`.
+pub(crate) fn pid_of_log(name: &str) -> i32 {
+    name.trim_end_matches(".log")
+        .rsplit('_')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in log file name {name}"))
+}
+
+/// Panics if a process with this pid is alive and its command line mentions `what`
+/// (a zombie has an empty command line; a reused pid runs something else).
+pub(crate) fn assert_gone(pid: i32, what: &str) {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(
+        !cmdline.contains(what),
+        "process {pid} ({cmdline}) is still running after sparse run exited"
+    );
+}
+
+/// Live processes (pid and command line) whose working directory is in `dir`; every task
+/// of a run has the project, or its `src/`, as working directory.
+pub(crate) fn processes_in(dir: &Path) -> Vec<(i32, String)> {
+    let dir = dir.canonicalize().unwrap();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(cwd) = std::fs::read_link(e.path().join("cwd")) else {
+            continue;
+        };
+        if !cwd.starts_with(&dir) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+        if !zombie {
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+/// Panics if [`processes_in`] finds any process in `dir`.
+pub(crate) fn assert_no_process_in(dir: &Path) {
+    let left = processes_in(dir);
+    assert!(
+        left.is_empty(),
+        "processes still run in {} after sparse run exited: {left:?}",
+        dir.display()
+    );
+}
+
+/// The equalities that hold for a sentence spout → splitter → word counter topology
+/// stopped gracefully (`-t`): the spout is deactivated and the run ends only once every
+/// tree is complete and every bolt has acked all it received (or after the 5 s drain bound,
+/// which a healthy run never reaches), so nothing is in flight at the end and every count
+/// is exact:
+///
+/// * spout: every emit acked (`emitted == acked`), none failed, so the sentences sent are
+///   exactly message ids `0..acked` (no replay);
+/// * splitter: received every sentence once (shuffle) and acked each; its emits are the
+///   words of those sentences, [`words_in_first`]`(acked)`;
+/// * counter: received every word once (fields grouping), acked each, and emitted one
+///   `[word, count]` per word.
+pub(crate) fn assert_wordcount_counts(o: &Outcome, spout: &str, splitter: &str, counter: &str) {
+    let d = o.dump();
+    let s = o
+        .summary
+        .as_ref()
+        .unwrap_or_else(|| panic!("no summary\n{d}"));
+    assert_eq!(s["stop_reason"], "duration", "{d}");
+    assert_eq!(s["failure"], Value::Null, "{d}");
+    assert_eq!(s["leftover_pids_killed"], serde_json::json!([]), "{d}");
+    for c in s["components"].as_array().unwrap() {
+        assert_eq!(c["failed"], 0, "failures in {}\n{d}", c["id"]);
+    }
+
+    let sentences = o.count(spout, "acked");
+    assert!(sentences > 0, "no sentence acked\n{d}");
+    assert_eq!(o.count(spout, "emitted"), sentences, "{d}");
+    assert!(
+        o.component(spout)["complete_latency_mean_ms"].is_number(),
+        "{d}"
+    );
+
+    assert_eq!(o.count(splitter, "received"), sentences, "{d}");
+    assert_eq!(o.count(splitter, "acked"), sentences, "{d}");
+    let words = o.count(splitter, "emitted");
+    assert_eq!(words, words_in_first(sentences), "{d}");
+
+    assert_eq!(o.count(counter, "received"), words, "{d}");
+    assert_eq!(o.count(counter, "acked"), words, "{d}");
+    assert_eq!(o.count(counter, "emitted"), words, "{d}");
+}
+
+/// A copy of the repository's project (config.json and the wordcount topology) in a
+/// temporary folder, so the default log folder `<project>/logs` is the copy's.
+fn wordcount_project(name: &str) -> TempDir {
+    let d = TempDir::new(name);
+    std::fs::copy(repo_root().join("config.json"), d.0.join("config.json")).unwrap();
+    std::fs::create_dir_all(d.0.join("topologies")).unwrap();
+    std::fs::copy(
+        repo_root().join("topologies/wordcount.clj"),
+        d.0.join("topologies/wordcount.clj"),
+    )
+    .unwrap();
+    d
+}
+
+#[test]
+fn words_per_sentence_are_known() {
+    assert_eq!(words_per_sentence(), [20, 10, 8, 6]);
+    assert_eq!(words_in_first(0), 0);
+    assert_eq!(words_in_first(3), 38);
+    assert_eq!(words_in_first(8821), 97040);
+}
+
+#[test]
+fn wordcount_runs_and_counts_add_up() {
+    ensure_release_binaries();
+    let project = wordcount_project("run-wc");
+    let o = sparse_run(&project.0, &["-n", "wordcount", "-t", "4"], &[]);
+    let d = o.dump();
+    assert!(o.status.success(), "{d}");
+    assert_eq!(o.status.code(), Some(0), "{d}");
+    assert_wordcount_counts(&o, "sentence-spout", "sentence-splitter", "word-counter");
+    // Stopped on time: 4 s plus a drain far below its 5 s bound.
+    let secs = o.summary.as_ref().unwrap()["duration_secs"]
+        .as_f64()
+        .unwrap();
+    assert!((4.0..7.0).contains(&secs), "ran {secs} s\n{d}");
+    assert!(o.wall < Duration::from_secs(15), "{d}");
+    // The final table is printed.
+    assert!(o.stdout.contains("sentence-splitter"), "{d}");
+    assert!(o.stderr.contains("stopped (duration)"), "{d}");
+
+    // One log file per task in <project>/logs (the default path), named like the seed's,
+    // at info level (no debug records without -d).
+    let logs = log_files(&project.0.join("logs"));
+    let names: Vec<String> = logs
+        .iter()
+        .map(|(n, _)| n.rsplit_once('_').unwrap().0.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "streamparse_wordcount_sentence-splitter_2",
+            "streamparse_wordcount_sentence-splitter_3",
+            "streamparse_wordcount_sentence-spout_4",
+            "streamparse_wordcount_word-counter_5",
+            "streamparse_wordcount_word-counter_6",
+        ],
+        "{d}"
+    );
+    for (name, text) in &logs {
+        assert!(text.contains("sparse-host"), "{name}: {text}");
+        assert!(!text.contains("DEBUG"), "{name} has debug records");
+    }
+    // No sparse-host left running.
+    for (name, _) in &logs {
+        assert_gone(pid_of_log(name), "sparse-host");
+    }
+    assert_no_process_in(&project.0);
+}
+
+#[test]
+fn a_component_missing_from_its_plugin_fails_the_run() {
+    ensure_release_binaries();
+    let project = TempDir::new("run-nope");
+    std::fs::copy(
+        repo_root().join("config.json"),
+        project.0.join("config.json"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(project.0.join("topologies")).unwrap();
+    std::fs::write(
+        project.0.join("topologies/nope.clj"),
+        r#"(ns nope (:use [streamparse.specs]) (:gen-class))
+(defn nope [options]
+  [{"sentence-spout" (rust-spout-spec options "wordcount::SentenceSpout" ["sentence"])}
+   {"nope-bolt" (rust-bolt-spec options {"sentence-spout" :shuffle} "wordcount::Nope" ["word"])}])
+"#,
+    )
+    .unwrap();
+    let o = sparse_run(&project.0, &["-t", "4"], &[]);
+    let d = o.dump();
+    assert_eq!(o.status.code(), Some(4), "{d}");
+    // The runner's message names component, task, command and exit status, and quotes
+    // sparse-host's own error from its stderr.
+    for needle in [
+        "error: component `nope-bolt` task 2 died",
+        "\"--component\", \"wordcount::Nope\"]",
+        "exit status: exited with code 4",
+        "component not found",
+        "has no component \"Nope\"",
+    ] {
+        assert!(o.stderr.contains(needle), "stderr lacks {needle:?}\n{d}");
+    }
+    let s = o.summary.as_ref().expect("summary written on failure");
+    assert_eq!(s["stop_reason"], "failed", "{d}");
+    assert!(
+        s["failure"]
+            .as_str()
+            .unwrap()
+            .contains("component not found"),
+        "{d}"
+    );
+    // Stopped at once, not after -t.
+    assert!(o.wall < Duration::from_secs(3), "{d}");
+    // The spout task (which may have been stopped before it opened its log file) is gone.
+    assert_no_process_in(&project.0);
+}
+
+#[test]
+fn debug_flag_sets_topology_debug_and_debug_logging() {
+    ensure_release_binaries();
+    // Run in the repository itself, with `-o streamparse.log.path=...` overriding the log
+    // folder so nothing is written to the repository's logs/.
+    let logs = TempDir::new("run-wc-debug-logs");
+    let log_opt = format!("streamparse.log.path={}", logs.0.display());
+    let o = sparse_run(
+        &repo_root(),
+        &["-n", "wordcount", "-t", "1", "-d", "-o", &log_opt],
+        &[],
+    );
+    let d = o.dump();
+    assert!(o.status.success(), "{d}");
+    assert_wordcount_counts(&o, "sentence-spout", "sentence-splitter", "word-counter");
+    // topology.debug: the runner prints every emit.
+    assert!(
+        o.stderr
+            .contains("[sentence-spout:4] emit stream=default values=[\"She advised him"),
+        "{d}"
+    );
+    // Debug log level in the tasks' files, in the overridden folder.
+    let files = log_files(&logs.0);
+    assert_eq!(files.len(), 5, "{files:?}");
+    let counted: usize = files
+        .iter()
+        .filter(|(n, _)| n.contains("_word-counter_"))
+        .map(|(_, t)| {
+            t.lines()
+                .filter(|l| l.contains("DEBUG") && l.contains("counted "))
+                .count()
+        })
+        .sum();
+    assert!(counted > 0, "no debug `counted` record in {files:?}");
+}
+
+#[test]
+fn the_orphan_check_sees_a_process_in_the_project() {
+    let dir = TempDir::new("orphan-check");
+    let mut child = Command::new("sleep")
+        .arg("30")
+        .current_dir(&dir.0)
+        .spawn()
+        .unwrap();
+    let seen = processes_in(&dir.0);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.iter()
+            .any(|(pid, cmd)| *pid == child.id() as i32 && cmd.starts_with("sleep")),
+        "{seen:?}"
+    );
+    assert_no_process_in(&dir.0);
+}
