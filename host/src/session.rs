@@ -30,6 +30,9 @@ use crate::error::HostError;
 use crate::logging::LogHandle;
 use crate::plugin::Component;
 
+/// Added to the task of a direct emit (see `Session::emit`).
+pub const DIRECT_TASK_OFFSET: i64 = 1 << 32;
+
 /// Output is written to the pipe once this much is buffered, even without blocking.
 const OUT_HIGH_WATER: usize = 64 * 1024;
 
@@ -296,9 +299,9 @@ impl<R: Read, W: Write> Session<R, W> {
                 known.join(", ")
             ));
         }
-        if direct_task < 0 {
+        if !(0..=i64::from(i32::MAX)).contains(&direct_task) {
             return Err(format!(
-                "emit to direct task {direct_task} refused (task ids are positive)"
+                "emit to direct task {direct_task} refused (task ids are positive 32-bit numbers)"
             ));
         }
         Ok(())
@@ -343,8 +346,11 @@ impl<R: Read, W: Write> Session<R, W> {
         }
         let want_ids = e.need_task_ids != 0 && e.direct_task == 0;
         if e.direct_task != 0 {
+            // Storm >= 2.6 parses a small `task` as Integer and then fails casting it to
+            // Long, killing the task. Adding 2^32 makes it a Long, and Storm emits to its
+            // low 32 bits, `(int) task`: the same task on every Storm version.
             out.extend_from_slice(b",\"task\":");
-            json::write_i64(out, e.direct_task);
+            json::write_i64(out, e.direct_task + DIRECT_TASK_OFFSET);
         } else if !want_ids {
             out.extend_from_slice(b",\"need_task_ids\":false");
         }

@@ -69,7 +69,8 @@ pub enum ShellMsg {
 pub struct Emit {
     /// Stream; `None` when absent or null, meaning `"default"`.
     pub stream: Option<String>,
-    /// Direct-emit target; `None` when absent, null or 0 (a normal emit).
+    /// Direct-emit target; `None` when absent, null or 0 (a normal emit). Like Storm, only
+    /// the low 32 bits of a non-zero value count (`4294967305` is task 9).
     pub task: Option<i64>,
     /// `need_task_ids`; absent or null means true.
     pub need_task_ids: bool,
@@ -196,7 +197,9 @@ pub fn decode(frame: &str) -> Result<ShellMsg, DecodeError> {
         v if is_null(v) => None,
         Some(v) => match v.get().parse::<i64>() {
             Ok(0) => None,
-            Ok(t) => Some(t),
+            // Storm reads a Long and emits direct to its low 32 bits, `(int) task`; this
+            // is also how sparse-host gets past Storm >= 2.6's Integer/Long cast.
+            Ok(t) => Some(i64::from(t as i32)),
             Err(_) => return err(format!("field `task` must be an integer, got {v}")),
         },
         None => None,
@@ -453,6 +456,12 @@ mod tests {
             panic!()
         };
         assert_eq!(e.task, Some(9));
+        let ShellMsg::Emit(e) =
+            decode(r#"{"command":"emit","tuple":[],"task":4294967305}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(e.task, Some(9), "Storm keeps the low 32 bits");
     }
 
     #[test]

@@ -255,6 +255,32 @@ fn emit_to_an_undeclared_stream_is_refused() {
 }
 
 #[test]
+fn direct_emits_carry_the_task_plus_2_pow_32() {
+    // Storm >= 2.6 kills a component whose `task` parses as Integer; task + 2^32 parses as
+    // Long and Storm emits to `(int) task`, i.e. task 7 (found by running Storm 2.8.3).
+    let dir = TempDir::new("direct");
+    let run = echo(
+        dir.path(),
+        &[],
+        &[
+            r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["direct 7"]}"#,
+            r#"{"id":"2","comp":"x","stream":"default","task":1,"tuple":["direct -3"]}"#,
+        ],
+        json!({}),
+    );
+    let emits = run.commands("emit");
+    assert_eq!(emits.len(), 1, "{:?}", run.messages);
+    assert_eq!(emits[0]["task"], json!(4_294_967_303_i64));
+    assert!(
+        emits[0].get("need_task_ids").is_none(),
+        "direct emits never get task ids"
+    );
+    // A negative task is refused before it reaches Storm; the C bolt gives up on it.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("status 3"), "{}", run.stderr);
+}
+
+#[test]
 fn abi_major_mismatch_names_both_versions() {
     let dir = TempDir::new("major");
     let run = echo(dir.path(), &["-DSP_TEST_MAJOR=2"], &[], json!({}));
