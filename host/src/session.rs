@@ -31,7 +31,10 @@ use crate::logging::LogHandle;
 use crate::plugin::Component;
 
 /// `{"command":"next","id":""}` in both key orders, as Storm writes it.
-const NEXT_FRAMES: [&str; 2] = [r#"{"command":"next","id":""}"#, r#"{"id":"","command":"next"}"#];
+const NEXT_FRAMES: [&str; 2] = [
+    r#"{"command":"next","id":""}"#,
+    r#"{"id":"","command":"next"}"#,
+];
 
 /// Added to the task of a direct emit (see `Session::emit`).
 pub const DIRECT_TASK_OFFSET: i64 = 1 << 32;
