@@ -10,12 +10,16 @@
 //!   options (what `run` and `submit` start from);
 //! - [`runner`]: `sparse run`, the local runner that plays Storm's side of multi-lang;
 //! - [`quickstart`]: generating a new project;
+//! - [`jar`]: `sparse jar`, the topology jar for Storm; [`release`]: the project's release
+//!   build that `run` and `jar` start from;
 //! - [`cli`] and [`commands`]: the thin command-line layer (one file per subcommand).
 
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod jar;
 pub mod project;
 pub mod quickstart;
+pub mod release;
 pub mod runner;
 pub mod topology;

@@ -37,6 +37,8 @@ registry! {
     Run => run,
     /// Create a new project folder with a Rust spout and bolt that `sparse run` runs at once.
     Quickstart => quickstart,
+    /// Build the topology jar for Storm: Flux YAML, sparse-host, launcher and plugins.
+    Jar => jar,
 }
 
 /// Opens the project from the current folder (printing config warnings on stderr), then

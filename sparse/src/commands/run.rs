@@ -5,8 +5,7 @@
 //! from an async-signal-safe handler (no thread, no unsafe code here), which the runner
 //! polls to stop gracefully; a second Ctrl-C stops at once.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -14,6 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
+use crate::release;
 use crate::runner::{self, RunError, RunOptions};
 use crate::topology::model::Exec;
 use crate::topology::validate;
@@ -47,29 +47,6 @@ pub struct Args {
     pub summary_json: Option<PathBuf>,
 }
 
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(d) => root.join(d),
-        None => root.join("target"),
-    }
-}
-
-fn build(root: &Path) -> CliResult {
-    eprintln!("[sparse run] cargo build --release (in {})", root.display());
-    let status = Command::new("cargo")
-        .args(["build", "--release"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| CliError::new(EXIT_IO, format!("error: cannot run cargo: {e}")))?;
-    if !status.success() {
-        return Err(CliError::new(
-            EXIT_RUN_FAILED,
-            format!("error: cargo build --release failed ({status})"),
-        ));
-    }
-    Ok(())
-}
-
 /// Runs `sparse run`.
 pub fn exec(args: Args) -> CliResult {
     let cwd = super::cwd()?;
@@ -95,13 +72,19 @@ pub fn exec(args: Args) -> CliResult {
     }
     let root = resolved.opened.project.root.clone();
     if !args.no_build {
-        build(&root)?;
+        release::build(&root, "sparse run").map_err(|e| {
+            let code = match e {
+                release::BuildError::Spawn(_) => EXIT_IO,
+                release::BuildError::Failed(_) => EXIT_RUN_FAILED,
+            };
+            CliError::new(code, format!("error: {e}"))
+        })?;
     }
-    let release = target_dir(&root).join("release");
+    let release = release::release_dir(&root);
     let uses_host = topology.components.iter().any(|c| {
         matches!(&c.exec, Exec::Shell { command } if command.first().is_some_and(|a| a == "sparse-host"))
     });
-    let host = find_host(&release);
+    let host = release::find_host(&release);
     if uses_host && host.is_none() {
         return Err(CliError::new(
             EXIT_USAGE,
@@ -159,19 +142,4 @@ pub fn exec(args: Args) -> CliResult {
         Err(e @ RunError::Io(_)) => Err(CliError::new(EXIT_IO, format!("error: {e}"))),
         Err(e) => Err(CliError::new(EXIT_RUN_FAILED, format!("error: {e}"))),
     }
-}
-
-/// The `sparse-host` to run: the project's own build, else the one installed next to
-/// `sparse`, else the first on `PATH`.
-fn find_host(release: &Path) -> Option<PathBuf> {
-    let beside_sparse = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join("sparse-host")));
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("sparse-host")).collect::<Vec<_>>())
-        .unwrap_or_default();
-    std::iter::once(release.join("sparse-host"))
-        .chain(beside_sparse)
-        .chain(on_path)
-        .find(|p| p.is_file())
 }

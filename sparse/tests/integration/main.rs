@@ -54,3 +54,5 @@ mod run_e2e;
 mod run_python;
 /// `sparse run` end to end through the `sparse` binary on the wordcount topology.
 mod run_wordcount;
+/// Real Apache Storm (LocalCluster via storm/run-local.sh): jars from `sparse jar`, interop.
+mod storm_interop;

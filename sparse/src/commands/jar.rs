@@ -1,0 +1,131 @@
+//! `sparse jar`: build the release, then the topology jar for Storm ([`crate::jar`]).
+//!
+//! Prints the jar's path on stdout (one line, for scripts) and what went in on stderr.
+
+use std::path::PathBuf;
+
+use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
+use crate::jar::{self, JarError, JarRequest};
+use crate::release;
+use crate::topology::validate;
+
+/// Exit status: the release build failed.
+pub const EXIT_BUILD_FAILED: i32 = 4;
+
+/// Flags of `sparse jar`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// `-n`, `--config`, `-e`, `-o`, `-d`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Do not run `cargo build --release` first.
+    #[arg(long = "no-build")]
+    pub no_build: bool,
+    /// The jar to write (default: `<target>/sparse/<topology>.jar`); the Flux YAML goes
+    /// next to it as `.yaml`.
+    #[arg(short = 'O', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Embed the classes of this flux-core jar (default: the newest found in the local
+    /// Maven repository, if any).
+    #[arg(long = "flux-core", value_name = "JAR", conflicts_with = "no_flux_core")]
+    pub flux_core: Option<PathBuf>,
+    /// Do not embed flux-core (the cluster must provide Flux).
+    #[arg(long = "no-flux-core")]
+    pub no_flux_core: bool,
+}
+
+/// Runs `sparse jar`.
+pub fn exec(args: Args) -> CliResult {
+    let cwd = super::cwd()?;
+    let resolved = crate::project::resolve(&args.common, &cwd)?;
+    for w in &resolved.opened.project.warnings {
+        eprintln!("warning: {w}");
+    }
+    for n in &resolved.opened.notes {
+        eprintln!("note: {n}");
+    }
+    let topology = &resolved.opened.topology;
+    let problems: Vec<String> = validate::validate(topology)
+        .iter()
+        .map(|d| format!("error: {d}"))
+        .collect();
+    if !problems.is_empty() {
+        return Err(CliError::new(EXIT_TOPOLOGY, problems.join("\n")));
+    }
+    let root = resolved.opened.project.root.clone();
+    if !args.no_build {
+        release::build(&root, "sparse jar").map_err(|e| {
+            let code = match e {
+                release::BuildError::Spawn(_) => EXIT_IO,
+                release::BuildError::Failed(_) => EXIT_BUILD_FAILED,
+            };
+            CliError::new(code, format!("error: {e}"))
+        })?;
+    }
+    let output = match &args.output {
+        Some(o) => cwd.join(o),
+        None => jar::default_output(&root, &topology.name),
+    };
+    let flux_core = if args.no_flux_core {
+        None
+    } else if let Some(p) = &args.flux_core {
+        let p = cwd.join(p);
+        if !p.is_file() {
+            return Err(CliError::new(
+                EXIT_USAGE,
+                format!("error: --flux-core {}: no such file", p.display()),
+            ));
+        }
+        Some(p)
+    } else {
+        let found = jar::find_flux_core(&root);
+        if found.is_none() {
+            eprintln!(
+                "note: no flux-core jar found (SPARSE_FLUX_CORE_JAR, ~/.m2): the jar does not embed Flux, so the cluster must provide it (or pass --flux-core JAR)"
+            );
+        }
+        found
+    };
+    let mut req = JarRequest::new(
+        topology.clone(),
+        resolved.options.clone(),
+        release::release_dir(&root),
+        output,
+    );
+    req.flux_core = flux_core;
+    let out = jar::build(&req).map_err(|e| {
+        let code = match e {
+            JarError::Io { .. } | JarError::Zip { .. } => EXIT_IO,
+            JarError::Yaml(_) | JarError::BadCommand { .. } => EXIT_TOPOLOGY,
+            JarError::NoHost { .. } | JarError::MissingPlugin { .. } => EXIT_USAGE,
+        };
+        CliError::new(code, format!("error: {e}"))
+    })?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "[sparse jar] {} ({:.1} MiB, {} entries): plugins {}; flux-core {}; Flux YAML {}",
+        out.jar.display(),
+        size as f64 / (1024.0 * 1024.0),
+        out.entries.len(),
+        if out.plugins.is_empty() {
+            "none".to_string()
+        } else {
+            out.plugins.join(", ")
+        },
+        out.flux_core
+            .as_ref()
+            .map_or_else(|| "not embedded".to_string(), |p| p.display().to_string()),
+        out.yaml.display(),
+    );
+    eprintln!(
+        "[sparse jar] submit with: storm jar {} {} --remote --resource {}",
+        out.jar.display(),
+        jar::FLUX_MAIN,
+        out.flux_resource
+    );
+    println!("{}", out.jar.display());
+    Ok(())
+}
