@@ -27,6 +27,27 @@ pub struct ProjectConfig {
     /// Deployment environments by name.
     #[serde(default)]
     pub envs: BTreeMap<String, EnvConfig>,
+    /// Command run by `sparse submit` before building and submitting, for every environment
+    /// (see [`HookCommand`]); a failure aborts the submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_submit: Option<HookCommand>,
+    /// Command run by `sparse submit` after a successful submission, for every environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_submit: Option<HookCommand>,
+}
+
+/// A `pre_submit`/`post_submit` hook: a shell command line (run with `sh -c`) or an argv
+/// array (run directly). Either way it gets the topology name, the environment name and the
+/// environment's config as JSON: as the positional arguments `$1 $2 $3` of the shell line,
+/// appended to the argv array, and as `SPARSE_TOPOLOGY`, `SPARSE_ENV`, `SPARSE_ENV_CONFIG`
+/// environment variables (see `sparse::storm::hooks` for the full list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HookCommand {
+    /// `"./notify.sh deploying"`: run as `sh -c LINE sparse-hook TOPOLOGY ENV ENV_JSON`.
+    Shell(String),
+    /// `["./notify.sh", "deploying"]`: run as `argv... TOPOLOGY ENV ENV_JSON`.
+    Argv(Vec<String>),
 }
 
 fn default_specs() -> String {
@@ -78,6 +99,16 @@ pub struct EnvConfig {
     /// Storm UI port (default 8080).
     #[serde(rename = "ui.port", default, skip_serializing_if = "Option::is_none")]
     pub ui_port: Option<u16>,
+    /// Java classpath of the Storm client jars used by `submit`/`list`/`kill` when no `storm`
+    /// command is on `PATH` (overridden by `SPARSE_STORM_CLASSPATH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storm_classpath: Option<String>,
+    /// Like the top-level `pre_submit`, for this environment only (runs after that one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_submit: Option<HookCommand>,
+    /// Like the top-level `post_submit`, for this environment only (runs after that one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_submit: Option<HookCommand>,
 }
 
 /// `envs.NAME.log`: where and how components log.
@@ -188,6 +219,21 @@ mod tests {
         assert_eq!(l.config.envs["prod"].nimbus.as_deref(), Some("h"));
         assert_eq!(l.warnings.len(), 2, "{:?}", l.warnings);
         assert!(l.warnings.iter().any(|w| w.contains("envs.prod.x")));
+    }
+
+    #[test]
+    fn hooks_are_a_string_or_an_argv() {
+        let src = r#"{"pre_submit": "echo hi", "envs": {"p": {"post_submit": ["a", "b"]}}}"#;
+        let l = parse(src, Path::new("config.json")).unwrap();
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        assert_eq!(
+            l.config.pre_submit,
+            Some(HookCommand::Shell("echo hi".into()))
+        );
+        assert_eq!(
+            l.config.envs["p"].post_submit,
+            Some(HookCommand::Argv(vec!["a".into(), "b".into()]))
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - [`quickstart`]: generating a new project;
 //! - [`jar`]: `sparse jar`, the topology jar for Storm; [`release`]: the project's release
 //!   build that `run` and `jar` start from;
+//! - [`storm`]: `sparse submit`, `list` and `kill`, through Storm's own client (`storm` or
+//!   `java` with the Storm jars), and the `pre_submit`/`post_submit` hooks;
 //! - [`cli`] and [`commands`]: the thin command-line layer (one file per subcommand).
 
 pub mod cli;
@@ -22,4 +24,5 @@ pub mod project;
 pub mod quickstart;
 pub mod release;
 pub mod runner;
+pub mod storm;
 pub mod topology;

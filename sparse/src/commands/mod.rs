@@ -39,6 +39,12 @@ registry! {
     Quickstart => quickstart,
     /// Build the topology jar for Storm: Flux YAML, sparse-host, launcher and plugins.
     Jar => jar,
+    /// Build the topology jar and submit it to the environment's Nimbus.
+    Submit => submit,
+    /// List the topologies running on the environment's Nimbus.
+    List => list,
+    /// Kill a topology on the environment's Nimbus.
+    Kill => kill,
 }
 
 /// Opens the project from the current folder (printing config warnings on stderr), then

@@ -54,5 +54,7 @@ mod run_e2e;
 mod run_python;
 /// `sparse run` end to end through the `sparse` binary on the wordcount topology.
 mod run_wordcount;
+/// `sparse submit`, `list` and `kill` against a real single-node Storm cluster.
+mod storm_cluster;
 /// Real Apache Storm (LocalCluster via storm/run-local.sh): jars from `sparse jar`, interop.
 mod storm_interop;

@@ -1,0 +1,308 @@
+//! `sparse submit`, `sparse list` and `sparse kill` against a real single-node Storm cluster
+//! on loopback: ZooKeeper, Nimbus and a Supervisor started from the Maven jars by
+//! `storm/cluster.sh` (each its own JVM; the Supervisor launches real worker JVMs), stopped
+//! at the end even when the test fails.
+//!
+//! One scenario, in order (every assertion from outside the JVMs: the `sparse` binary's
+//! output and exit status, the task log files, the hooks' files):
+//!
+//! 1. `sparse submit -e cluster --no-build` of the repository's wordcount topology, with the
+//!    `java` client and `SPARSE_STORM_CLASSPATH` from `cluster.sh`; `pre_submit` and
+//!    `post_submit` hooks record their arguments and environment;
+//! 2. `sparse list` shows it `ACTIVE`;
+//! 3. the task log files `streamparse_wordcount_<component>_<task>_<pid>.log` appear under
+//!    the env's `log.path` (so the `log` block reached every task as `streamparse.log.*`),
+//!    and the word counters log `counted N words` (so tuples flow through Storm);
+//! 4. a plain resubmission fails (exit 5, name already running); `submit -f` kills the old
+//!    one, waits until it is gone, and submits again (a new topology id);
+//! 5. `sparse kill` removes it: `sparse list` no longer shows it.
+//!
+//! The whole test takes about two minutes on two cores (most of it JVM start-ups: every
+//! `list`/`kill`/`submit` is a client JVM of 2–5 s, more while the topology keeps both cores
+//! busy). It holds `storm_interop`'s in-process Storm lock (one Storm at a time in this test
+//! binary) and an exclusive `flock` on `storm/target/storm-tests.lock` (across processes). Set `SPARSE_SKIP_STORM_CLUSTER=1` to
+//! skip it (it needs `java`, `mvn` and Maven Central on the first run).
+
+use std::fs;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::repo_root;
+use crate::run_wordcount::{ensure_release_binaries, target_dir};
+
+/// An exclusive lock held while a Storm test runs (released when dropped).
+struct StormLock(#[allow(dead_code)] fs::File);
+
+fn storm_lock() -> StormLock {
+    let dir = repo_root().join("storm/target");
+    fs::create_dir_all(&dir).unwrap();
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("storm-tests.lock"))
+        .unwrap();
+    // SAFETY: flock on a file descriptor we own; it is released when the file is closed.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
+    StormLock(f)
+}
+
+/// A running `storm/cluster.sh` cluster; stopped on drop.
+struct Cluster {
+    dir: PathBuf,
+    nimbus: String,
+    classpath: String,
+}
+
+impl Cluster {
+    fn start(dir: &Path) -> Cluster {
+        let _ = Command::new(repo_root().join("storm/cluster.sh"))
+            .args(["stop", "--dir"])
+            .arg(dir)
+            .output();
+        let out = Command::new(repo_root().join("storm/cluster.sh"))
+            .args(["start", "--dir"])
+            .arg(dir)
+            .output()
+            .expect("run storm/cluster.sh");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut c = Cluster {
+            dir: dir.to_path_buf(),
+            nimbus: String::new(),
+            classpath: String::new(),
+        };
+        assert!(
+            out.status.success(),
+            "storm/cluster.sh start failed ({}):\n{text}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in text.lines() {
+            if let Some(v) = line.strip_prefix("NIMBUS=") {
+                c.nimbus = v.to_string();
+            }
+            if let Some(v) = line.strip_prefix("SPARSE_STORM_CLASSPATH=") {
+                c.classpath = v.to_string();
+            }
+        }
+        assert!(!c.nimbus.is_empty() && !c.classpath.is_empty(), "{text}");
+        c
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("storm/cluster.sh"))
+            .args(["stop", "--dir"])
+            .arg(&self.dir)
+            .output();
+    }
+}
+
+/// Runs `sparse ARGS` in `project` against `cluster` with the `java` client.
+fn sparse(project: &Path, cluster: &Cluster, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sparse"))
+        .args(args)
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("SPARSE_STORM_CLIENT", "java")
+        .env("SPARSE_STORM_CLASSPATH", &cluster.classpath)
+        .env_remove("SPARSE_NIMBUS")
+        .env_remove("SPARSE_FLUX_CORE_JAR")
+        .output()
+        .expect("run sparse")
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "status {}\n--- stdout\n{}--- stderr\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `(status, id)` of `name` in `sparse list`, if listed.
+fn listed(project: &Path, cluster: &Cluster, name: &str) -> Option<(String, String)> {
+    let o = sparse(project, cluster, &["list", "-e", "cluster"]);
+    assert!(o.status.success(), "sparse list: {}", show(&o));
+    String::from_utf8_lossy(&o.stdout).lines().find_map(|l| {
+        let t: Vec<&str> = l.split_whitespace().collect();
+        (t.first() == Some(&name) && t.len() >= 6).then(|| (t[1].to_string(), t[5].to_string()))
+    })
+}
+
+fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out after {secs} s waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// The largest `counted N words` in the word-counter task logs under `logs`.
+fn max_counted(logs: &Path) -> u64 {
+    let mut best = 0;
+    for e in fs::read_dir(logs).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("streamparse_wordcount_word-counter_") {
+            continue;
+        }
+        for line in fs::read_to_string(e.path()).unwrap_or_default().lines() {
+            if let Some(n) = line
+                .split("counted ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                best = best.max(n);
+            }
+        }
+    }
+    best
+}
+
+#[test]
+fn submit_list_kill_on_a_real_storm_cluster() {
+    if std::env::var_os("SPARSE_SKIP_STORM_CLUSTER").is_some() {
+        eprintln!("SKIPPED: SPARSE_SKIP_STORM_CLUSTER is set");
+        return;
+    }
+    // The same in-process lock as the LocalCluster tests, plus a cross-process flock.
+    let _guard = crate::storm_interop::storm_lock();
+    let _lock = storm_lock();
+    ensure_release_binaries();
+    let work = target_dir().join("storm-cluster-test");
+    let _ = fs::remove_dir_all(&work);
+    let project = work.join("project");
+    let logs = work.join("task-logs");
+    fs::create_dir_all(project.join("topologies")).unwrap();
+    fs::create_dir_all(&logs).unwrap();
+    fs::copy(
+        repo_root().join("topologies/wordcount.yaml"),
+        project.join("topologies/wordcount.yaml"),
+    )
+    .unwrap();
+    let cluster = Cluster::start(&work.join("cluster"));
+
+    let config = serde_json::json!({
+        "topology_specs": "topologies/",
+        "pre_submit": "printf '%s %s %s\\n' \"$1\" \"$2\" \"$SPARSE_HOOK\" >> hooks.txt; printf '%s' \"$3\" > env.json",
+        "envs": {
+            "cluster": {
+                "nimbus": cluster.nimbus,
+                "log": {"path": logs, "level": "info", "max_bytes": 10_000_000},
+                "options": {
+                    "topology.max.spout.pending": 500,
+                    "topology.message.timeout.secs": 30
+                },
+                "post_submit": ["sh", "-c", "printf '%s %s %s %s\\n' \"$1\" \"$2\" \"$SPARSE_HOOK\" \"$SPARSE_JAR\" >> hooks.txt", "hook"]
+            }
+        }
+    });
+    fs::write(
+        project.join("config.json"),
+        serde_json::to_string_pretty(&config).unwrap(),
+    )
+    .unwrap();
+
+    // 1. submit
+    let t = Instant::now();
+    let o = sparse(
+        &project,
+        &cluster,
+        &["submit", "-e", "cluster", "--no-build", "-p", "1"],
+    );
+    assert!(o.status.success(), "sparse submit: {}", show(&o));
+    eprintln!("submitted in {:.1} s", t.elapsed().as_secs_f64());
+    let hooks = fs::read_to_string(project.join("hooks.txt")).unwrap();
+    let lines: Vec<&str> = hooks.lines().collect();
+    assert_eq!(lines[0], "wordcount cluster pre_submit", "{hooks}");
+    assert!(
+        lines[1].starts_with("wordcount cluster post_submit /") && lines[1].ends_with(".jar"),
+        "{hooks}"
+    );
+    let env: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(project.join("env.json")).unwrap()).unwrap();
+    assert_eq!(env["nimbus"], serde_json::json!(cluster.nimbus));
+
+    // 2. list
+    let (status, first_id) = wait_for("wordcount in sparse list", 30, || {
+        listed(&project, &cluster, "wordcount")
+    });
+    assert_eq!(status, "ACTIVE");
+
+    // 3. task logs: every component's tasks, and words counted
+    wait_for("words counted in the task logs", 120, || {
+        (max_counted(&logs) >= 1000).then_some(())
+    });
+    let names: Vec<String> = fs::read_dir(&logs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for comp in ["sentence-spout", "sentence-splitter", "word-counter"] {
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("streamparse_wordcount_{comp}_"))),
+            "no log file for {comp}: {names:?}"
+        );
+    }
+
+    // 4. resubmission: refused without -f, replaced with -f
+    let o = sparse(
+        &project,
+        &cluster,
+        &["submit", "-e", "cluster", "--no-build"],
+    );
+    assert_eq!(o.status.code(), Some(5), "plain resubmit: {}", show(&o));
+    let t = Instant::now();
+    let o = sparse(
+        &project,
+        &cluster,
+        &["submit", "-e", "cluster", "--no-build", "-f", "--wait", "1"],
+    );
+    assert!(o.status.success(), "sparse submit -f: {}", show(&o));
+    eprintln!("submit -f took {:.1} s", t.elapsed().as_secs_f64());
+    let (status, second_id) = listed(&project, &cluster, "wordcount").expect("listed after -f");
+    assert_eq!(status, "ACTIVE");
+    assert_ne!(first_id, second_id, "-f must replace the topology");
+    let hooks = fs::read_to_string(project.join("hooks.txt")).unwrap();
+    // pre (1st), post (1st), pre (refused resubmit: hooks run before Storm refuses), pre, post
+    assert_eq!(hooks.lines().count(), 5, "{hooks}");
+
+    // 5. kill
+    let o = sparse(
+        &project,
+        &cluster,
+        &["kill", "-e", "cluster", "-n", "wordcount", "--wait", "1"],
+    );
+    assert!(o.status.success(), "sparse kill: {}", show(&o));
+    wait_for("wordcount gone from sparse list", 90, || {
+        listed(&project, &cluster, "wordcount")
+            .is_none()
+            .then_some(())
+    });
+    let o = sparse(
+        &project,
+        &cluster,
+        &["kill", "-e", "cluster", "-n", "wordcount"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "kill of a gone topology: {}",
+        show(&o)
+    );
+    drop(cluster);
+}

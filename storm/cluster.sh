@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# A real single-node Apache Storm cluster on loopback, from the Maven jars: ZooKeeper
+# (Storm's DevZookeeper), Nimbus and one Supervisor, each its own JVM, and the worker JVMs the
+# Supervisor launches. Used by `sparse submit/list/kill` tests (sparse/tests/integration/
+# storm_cluster.rs) and by hand.
+#
+#   storm/cluster.sh start  [--dir DIR] [--slots N]   # prints NIMBUS=127.0.0.1:PORT etc.
+#   storm/cluster.sh status [--dir DIR]               # exit 0 if all three daemons run
+#   storm/cluster.sh stop   [--dir DIR]               # stops daemons AND their workers
+#   storm/cluster.sh env    [--dir DIR]               # the KEY=VALUE lines of a started cluster
+#
+# DIR (default storm/target/cluster, or $STORM_CLUSTER_DIR) holds everything:
+#   home/             storm.home: lib-worker/ (symlinks to the fetch.sh cache, storm-server
+#                     excluded, flux-core excluded: the topology jar must carry Flux), conf/
+#                     storm.yaml, log4j2/{cluster,worker}.xml
+#   local/            storm.local.dir (blobstore, supervisor/stormdist/<id>/resources, workers/)
+#   logs/             storm.log.dir: zookeeper.log, nimbus.log, supervisor.log,
+#                     workers-artifacts/<topology-id>/<port>/worker.log
+#   pids/             one pid per daemon; each daemon is a process-group leader (setsid), so
+#                     `stop` kills the group: the worker JVMs and their shell subprocesses too
+#   cluster.env       NIMBUS, NIMBUS_HOST, NIMBUS_PORT, ZK_PORT, SPARSE_STORM_CLASSPATH, DIR
+#
+# The client classpath (SPARSE_STORM_CLASSPATH) is the fetch.sh cache lib/ plus storm-core
+# (which holds org.apache.storm.command.{ListTopologies,KillTopology,DevZookeeper}); storm-core
+# is fetched on its own, without its transitive deps (jetty, hadoop-auth: not needed here),
+# into <deps>/cluster/. Versions: STORM_VERSION, as for fetch.sh.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+dir="${STORM_CLUSTER_DIR:-$here/target/cluster}"
+slots=2
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --dir) dir="$2"; shift 2 ;;
+    --slots) slots="$2"; shift 2 ;;
+    *) echo "cluster.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+log() { echo "cluster.sh: $*" >&2; }
+
+alive() { [[ -f "$dir/pids/$1" ]] && kill -0 "$(cat "$dir/pids/$1")" 2>/dev/null; }
+
+stop() {
+  local d pid i
+  for d in supervisor nimbus zookeeper; do
+    [[ -f "$dir/pids/$d" ]] || continue
+    pid="$(cat "$dir/pids/$d")"
+    # The daemon leads its own process group: the workers (LogWriter + Worker JVMs) and their
+    # shell subprocesses are in it too.
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$dir/pids/$d"
+  done
+  log "stopped ($dir)"
+}
+
+free_ports() { # N free TCP ports on loopback
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+wait_port() { # host port secs name
+  local i
+  for ((i = 0; i < $3 * 5; i++)); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    alive "$4" || { log "$4 died; see $dir/logs/$4.log / $dir/logs/$4.out"; tail -n 20 "$dir/logs/$4.out" >&2 || true; return 1; }
+    sleep 0.2
+  done
+  log "$4 did not open port $2 within $3 s"; return 1
+}
+
+start() {
+  if alive nimbus || alive supervisor || alive zookeeper; then
+    log "already running in $dir (stop it first)"; exit 1
+  fi
+  local deps version core cp ports zk nimbus_port sup_port slot_ports p
+  deps="$("$here/fetch.sh" | tail -n1)"
+  version="$(sed -n 's/^storm.version=\([^ ]*\) .*/\1/p' "$deps/.complete")"
+  core="$deps/cluster/storm-core-$version.jar"
+  if [[ ! -s "$core" ]]; then
+    log "fetching storm-core $version (non-transitive) into $deps/cluster"
+    mkdir -p "$deps/cluster"
+    timeout 600 mvn -B -q ${MAVEN_REPO_LOCAL:+"-Dmaven.repo.local=$MAVEN_REPO_LOCAL"} \
+      org.apache.maven.plugins:maven-dependency-plugin:2.8:get \
+      "-Dartifact=org.apache.storm:storm-core:$version" -Dtransitive=false "-Ddest=$core.tmp" >&2
+    mv "$core.tmp" "$core"
+  fi
+  cp="$deps/lib/*:$deps/cluster/*"
+
+  rm -rf "$dir/home" "$dir/local" "$dir/logs" "$dir/zk" "$dir/pids" "$dir/cluster.env"
+  mkdir -p "$dir/home/lib-worker" "$dir/home/conf" "$dir/home/log4j2" "$dir/local" "$dir/logs" \
+    "$dir/zk" "$dir/pids"
+  for j in "$deps"/lib/*.jar; do
+    case "$(basename "$j")" in storm-server-* | flux-core-* | rocksdbjni-*) continue ;; esac
+    ln -s "$j" "$dir/home/lib-worker/"
+  done
+
+  read -r -a ports <<<"$(free_ports $((3 + slots)))"
+  zk="${ports[0]}"; nimbus_port="${ports[1]}"; sup_port="${ports[2]}"
+  slot_ports=""
+  for ((p = 3; p < 3 + slots; p++)); do slot_ports+="    - ${ports[$p]}"$'\n'; done
+
+  cat >"$dir/home/conf/storm.yaml" <<EOF
+# Generated by storm/cluster.sh: a single-node cluster on loopback.
+storm.zookeeper.servers: ["127.0.0.1"]
+storm.zookeeper.port: $zk
+dev.zookeeper.path: "$dir/zk"
+nimbus.seeds: ["127.0.0.1"]
+nimbus.thrift.port: $nimbus_port
+supervisor.thrift.port: $sup_port
+storm.local.hostname: "127.0.0.1"
+storm.local.dir: "$dir/local"
+storm.log.dir: "$dir/logs"
+supervisor.slots.ports:
+$slot_ports
+# Java 17, small heaps: two cores and CI memory limits.
+worker.heap.memory.mb: 384
+worker.childopts: "-Xmx%HEAP-MEM%m -XX:+HeapDumpOnOutOfMemoryError"
+topology.worker.logwriter.childopts: "-Xmx32m"
+# Faster reaction for tests (defaults 10 s / 60 s).
+nimbus.monitor.freq.secs: 2
+supervisor.monitor.frequency.secs: 1
+EOF
+  cat >"$dir/home/log4j2/cluster.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN" monitorInterval="0">
+  <Appenders>
+    <File name="F" fileName="${sys:storm.log.dir}/${sys:logfile.name}">
+      <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5p [%t] %c{1.} %m%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Root level="INFO"><AppenderRef ref="F"/></Root>
+    <Logger name="org.apache.storm.shade.org.apache.zookeeper" level="WARN"/>
+    <Logger name="org.apache.storm.shade.org.apache.curator" level="WARN"/>
+  </Loggers>
+</Configuration>
+EOF
+  # Worker and LogWriter JVMs: ${sys:workers.artifacts}/<topology-id>/<port>/worker.log.
+  cat >"$dir/home/log4j2/worker.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN" monitorInterval="0">
+  <Appenders>
+    <File name="F" fileName="${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/${sys:logfile.name}">
+      <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5p [%t] %c{1.} %m%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Root level="INFO"><AppenderRef ref="F"/></Root>
+    <Logger name="org.apache.storm.shade.org.apache.zookeeper" level="WARN"/>
+    <Logger name="org.apache.storm.shade.org.apache.curator" level="WARN"/>
+  </Loggers>
+</Configuration>
+EOF
+
+  # name heap main-class
+  launch() {
+    local name="$1" heap="$2" main="$3"
+    STORM_CONF_DIR="$dir/home/conf" setsid "${JAVA:-java}" "-Xmx$heap" \
+      -cp "$dir/home/conf:$cp" \
+      "-Dstorm.home=$dir/home" "-Dstorm.log.dir=$dir/logs" "-Dlogfile.name=$name.log" \
+      "-Dlog4j.configurationFile=$dir/home/log4j2/cluster.xml" -Dlog4j2.disable.jmx=true \
+      "-Djava.io.tmpdir=$dir/local" \
+      "$main" </dev/null >"$dir/logs/$name.out" 2>&1 &
+    echo $! >"$dir/pids/$name"
+  }
+  log "starting ZooKeeper :$zk, Nimbus :$nimbus_port, Supervisor (slots: $slots) in $dir"
+  launch zookeeper 128m org.apache.storm.command.DevZookeeper
+  wait_port 127.0.0.1 "$zk" 60 zookeeper || { stop; exit 1; }
+  launch nimbus 512m org.apache.storm.daemon.nimbus.Nimbus
+  launch supervisor 256m org.apache.storm.daemon.supervisor.Supervisor
+  wait_port 127.0.0.1 "$nimbus_port" 120 nimbus || { stop; exit 1; }
+  wait_port 127.0.0.1 "$sup_port" 120 supervisor || { stop; exit 1; }
+
+  cat >"$dir/cluster.env" <<EOF
+NIMBUS=127.0.0.1:$nimbus_port
+NIMBUS_HOST=127.0.0.1
+NIMBUS_PORT=$nimbus_port
+ZK_PORT=$zk
+SPARSE_STORM_CLASSPATH=$cp
+STORM_CLUSTER_DIR=$dir
+EOF
+  cat "$dir/cluster.env"
+  log "up"
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  status)
+    rc=0
+    for d in zookeeper nimbus supervisor; do
+      if alive "$d"; then echo "$d: running (pid $(cat "$dir/pids/$d"))"; else echo "$d: stopped"; rc=1; fi
+    done
+    exit $rc ;;
+  env) cat "$dir/cluster.env" ;;
+  *) echo "usage: cluster.sh start|stop|status|env [--dir DIR] [--slots N]" >&2; exit 2 ;;
+esac
