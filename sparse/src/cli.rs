@@ -62,6 +62,21 @@ pub struct CommonArgs {
     pub debug: bool,
 }
 
+/// `-p`, `-w` and `-a` of commands that run or deploy a topology (the seed's semantics:
+/// `-p N` sets both workers and ackers).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Args)]
+pub struct Parallelism {
+    /// Workers and ackers (`topology.workers` and `topology.acker.executors`).
+    #[arg(short = 'p', long = "par", value_name = "N", conflicts_with_all = ["workers", "ackers"])]
+    pub par: Option<u32>,
+    /// `topology.workers`.
+    #[arg(short = 'w', long = "workers", value_name = "N")]
+    pub workers: Option<u32>,
+    /// `topology.acker.executors` (0 disables reliability).
+    #[arg(short = 'a', long = "ackers", value_name = "N")]
+    pub ackers: Option<u32>,
+}
+
 /// Parses `key=value`: split at the first `=`, the value as JSON when it parses, else as a
 /// string (`a=5` → 5, `a=true` → true, `a=[1,2]` → array, `a=hello` → "hello").
 pub fn parse_option(s: &str) -> Result<(String, Value), String> {

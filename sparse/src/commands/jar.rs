@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
 use crate::jar::{self, JarError, JarRequest};
 use crate::release;
-use crate::topology::validate;
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = 4;
@@ -37,30 +36,11 @@ pub struct Args {
 /// Runs `sparse jar`.
 pub fn exec(args: Args) -> CliResult {
     let cwd = super::cwd()?;
-    let resolved = crate::project::resolve(&args.common, &cwd)?;
-    for w in &resolved.opened.project.warnings {
-        eprintln!("warning: {w}");
-    }
-    for n in &resolved.opened.notes {
-        eprintln!("note: {n}");
-    }
+    let resolved = super::resolve_checked(&args.common, &cwd, false)?;
     let topology = &resolved.opened.topology;
-    let problems: Vec<String> = validate::validate(topology)
-        .iter()
-        .map(|d| format!("error: {d}"))
-        .collect();
-    if !problems.is_empty() {
-        return Err(CliError::new(EXIT_TOPOLOGY, problems.join("\n")));
-    }
     let root = resolved.opened.project.root.clone();
     if !args.no_build {
-        release::build(&root, "sparse jar").map_err(|e| {
-            let code = match e {
-                release::BuildError::Spawn(_) => EXIT_IO,
-                release::BuildError::Failed(_) => EXIT_BUILD_FAILED,
-            };
-            CliError::new(code, format!("error: {e}"))
-        })?;
+        super::build_release(&root, "sparse jar", EXIT_BUILD_FAILED)?;
     }
     let output = match &args.output {
         Some(o) => cwd.join(o),

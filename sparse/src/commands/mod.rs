@@ -63,6 +63,53 @@ pub fn open(
     Ok(opened)
 }
 
+/// Resolves the project, environment and options from the common flags (printing config
+/// warnings and notes on stderr), then checks the topology against Storm's rules, and with
+/// `local` also what the local runner cannot run. Every problem found is one error.
+pub fn resolve_checked(
+    common: &crate::cli::CommonArgs,
+    cwd: &std::path::Path,
+    local: bool,
+) -> Result<crate::project::Resolved, crate::cli::CliError> {
+    use crate::topology::validate;
+    let resolved = crate::project::resolve(common, cwd)?;
+    for w in &resolved.opened.project.warnings {
+        eprintln!("warning: {w}");
+    }
+    for n in &resolved.opened.notes {
+        eprintln!("note: {n}");
+    }
+    let topology = &resolved.opened.topology;
+    let mut problems = validate::validate(topology);
+    if local {
+        problems.extend(validate::local_blockers(topology));
+    }
+    if problems.is_empty() {
+        return Ok(resolved);
+    }
+    let lines: Vec<String> = problems.iter().map(|d| format!("error: {d}")).collect();
+    Err(crate::cli::CliError::new(
+        crate::cli::EXIT_TOPOLOGY,
+        lines.join("\n"),
+    ))
+}
+
+/// `cargo build --release` in the project, cargo's output shown; a build that fails exits
+/// with `failed_code`, one that cannot start with the I/O code.
+pub fn build_release(
+    root: &std::path::Path,
+    label: &str,
+    failed_code: i32,
+) -> crate::cli::CliResult {
+    crate::release::build(root, label).map_err(|e| {
+        let code = match e {
+            crate::release::BuildError::Spawn(_) => crate::cli::EXIT_IO,
+            crate::release::BuildError::Failed(_) => failed_code,
+        };
+        crate::cli::CliError::new(code, format!("error: {e}"))
+    })
+}
+
 /// The current directory, as a usage error when unavailable.
 pub fn cwd() -> Result<std::path::PathBuf, crate::cli::CliError> {
     std::env::current_dir().map_err(|e| {

@@ -12,11 +12,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
+use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE, Parallelism};
 use crate::release;
 use crate::runner::{self, RunError, RunOptions};
 use crate::topology::model::Exec;
-use crate::topology::validate;
 
 /// Exit status: the topology ran and a task failed (or could not start).
 pub const EXIT_RUN_FAILED: i32 = 4;
@@ -30,15 +29,9 @@ pub struct Args {
     /// Run for this many seconds, then stop gracefully (0 or absent: until Ctrl-C).
     #[arg(short = 't', long = "time", value_name = "SECS")]
     pub time: Option<f64>,
-    /// Workers and ackers (`topology.workers` and `topology.acker.executors`).
-    #[arg(short = 'p', long = "par", value_name = "N", conflicts_with_all = ["workers", "ackers"])]
-    pub par: Option<u32>,
-    /// `topology.workers`.
-    #[arg(short = 'w', long = "workers", value_name = "N")]
-    pub workers: Option<u32>,
-    /// `topology.acker.executors` (0 disables reliability).
-    #[arg(short = 'a', long = "ackers", value_name = "N")]
-    pub ackers: Option<u32>,
+    /// `-p`, `-w`, `-a`.
+    #[command(flatten)]
+    pub parallelism: Parallelism,
     /// Do not run `cargo build --release` first.
     #[arg(long = "no-build")]
     pub no_build: bool,
@@ -50,35 +43,11 @@ pub struct Args {
 /// Runs `sparse run`.
 pub fn exec(args: Args) -> CliResult {
     let cwd = super::cwd()?;
-    let resolved = crate::project::resolve(&args.common, &cwd)?;
-    for w in &resolved.opened.project.warnings {
-        eprintln!("warning: {w}");
-    }
-    for n in &resolved.opened.notes {
-        eprintln!("note: {n}");
-    }
+    let resolved = super::resolve_checked(&args.common, &cwd, true)?;
     let topology = &resolved.opened.topology;
-    let mut problems: Vec<String> = validate::validate(topology)
-        .iter()
-        .map(|d| format!("error: {d}"))
-        .collect();
-    problems.extend(
-        validate::local_blockers(topology)
-            .iter()
-            .map(|d| format!("error: {d}")),
-    );
-    if !problems.is_empty() {
-        return Err(CliError::new(EXIT_TOPOLOGY, problems.join("\n")));
-    }
     let root = resolved.opened.project.root.clone();
     if !args.no_build {
-        release::build(&root, "sparse run").map_err(|e| {
-            let code = match e {
-                release::BuildError::Spawn(_) => EXIT_IO,
-                release::BuildError::Failed(_) => EXIT_RUN_FAILED,
-            };
-            CliError::new(code, format!("error: {e}"))
-        })?;
+        super::build_release(&root, "sparse run", EXIT_RUN_FAILED)?;
     }
     let release = release::release_dir(&root);
     let uses_host = topology.components.iter().any(|c| {
@@ -108,8 +77,8 @@ pub fn exec(args: Args) -> CliResult {
         .map(Duration::from_secs_f64);
     opts.conf_overrides = resolved.options.clone();
     opts.debug = args.common.debug;
-    opts.workers = args.par.or(args.workers);
-    opts.ackers = args.par.or(args.ackers);
+    opts.workers = args.parallelism.par.or(args.parallelism.workers);
+    opts.ackers = args.parallelism.par.or(args.parallelism.ackers);
     opts.host_binary = host;
     opts.plugin_dir = Some(release);
     opts.summary_json = args.summary_json.clone();

@@ -21,7 +21,6 @@ use crate::storm::client::Client;
 use crate::storm::conf::{Parallelism, submit_conf};
 use crate::storm::hooks::{self, HookContext, HookKind};
 use crate::storm::{self, EXIT_HOOK};
-use crate::topology::validate;
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = 4;
@@ -38,15 +37,9 @@ pub struct Args {
     /// Seconds Storm waits between deactivating and removing the old topology (with `-f`).
     #[arg(long = "wait", value_name = "SECS", default_value_t = 5)]
     pub wait: u32,
-    /// Workers and ackers (`topology.workers` and `topology.acker.executors`).
-    #[arg(short = 'p', long = "par", value_name = "N", conflicts_with_all = ["workers", "ackers"])]
-    pub par: Option<u32>,
-    /// `topology.workers`.
-    #[arg(short = 'w', long = "workers", value_name = "N")]
-    pub workers: Option<u32>,
-    /// `topology.acker.executors` (0 disables reliability).
-    #[arg(short = 'a', long = "ackers", value_name = "N")]
-    pub ackers: Option<u32>,
+    /// `-p`, `-w`, `-a`.
+    #[command(flatten)]
+    pub parallelism: Parallelism,
     /// Do not run `cargo build --release` first.
     #[arg(long = "no-build")]
     pub no_build: bool,
@@ -66,31 +59,14 @@ fn hook_list<'a>(
 pub fn exec(args: Args) -> CliResult {
     const LABEL: &str = "sparse submit";
     let cwd = super::cwd()?;
-    let resolved = crate::project::resolve(&args.common, &cwd)?;
-    for w in &resolved.opened.project.warnings {
-        eprintln!("warning: {w}");
-    }
-    for n in &resolved.opened.notes {
-        eprintln!("note: {n}");
-    }
+    let resolved = super::resolve_checked(&args.common, &cwd, false)?;
     let topology = &resolved.opened.topology;
-    let problems: Vec<String> = validate::validate(topology)
-        .iter()
-        .map(|d| format!("error: {d}"))
-        .collect();
-    if !problems.is_empty() {
-        return Err(CliError::new(EXIT_TOPOLOGY, problems.join("\n")));
-    }
     let project = &resolved.opened.project;
     let root = project.root.clone();
     let nimbus = storm::nimbus_for(resolved.env.as_ref())?;
     let (env_name, env) = resolved.env.clone().unwrap_or_default();
     let client = Client::resolve(env.storm_classpath.as_deref())?;
-    let par = Parallelism {
-        par: args.par,
-        workers: args.workers,
-        ackers: args.ackers,
-    };
+    let par = args.parallelism;
     let conf = submit_conf(&resolved.options, resolved.env.as_ref().map(|e| &e.1), par);
     if let Some(p) = conf.get("streamparse.log.path").and_then(|v| v.as_str()) {
         eprintln!("[{LABEL}] components log to {p} on the workers");
@@ -115,13 +91,7 @@ pub fn exec(args: Args) -> CliResult {
     .map_err(hook_err)?;
 
     if !args.no_build {
-        release::build(&root, LABEL).map_err(|e| {
-            let code = match e {
-                release::BuildError::Spawn(_) => EXIT_IO,
-                release::BuildError::Failed(_) => EXIT_BUILD_FAILED,
-            };
-            CliError::new(code, format!("error: {e}"))
-        })?;
+        super::build_release(&root, LABEL, EXIT_BUILD_FAILED)?;
     }
     let flux_core = if args.no_flux_core {
         None

@@ -16,16 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::config::EnvConfig;
 
-/// `-p`, `-w` and `-a`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Parallelism {
-    /// `-p N`: workers and ackers.
-    pub par: Option<u32>,
-    /// `-w N`: `topology.workers`.
-    pub workers: Option<u32>,
-    /// `-a N`: `topology.acker.executors`.
-    pub ackers: Option<u32>,
-}
+pub use crate::cli::Parallelism;
 
 /// The env's `log` block as `streamparse.log.*` keys.
 pub fn log_conf(env: &EnvConfig) -> Map<String, Value> {
