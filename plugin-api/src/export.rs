@@ -14,6 +14,7 @@
 //! (`SentenceSpout`), so the topology names it `wordcount::SentenceSpout`.
 
 use std::ffi::c_void;
+use std::marker::PhantomData;
 
 use crate::abi::{self, ComponentV1, HostApiV1, PluginV1, SpStr};
 use crate::batching::{self, BatchingBolt};
@@ -30,49 +31,51 @@ pub struct ComponentEntry {
     vtable: ComponentV1,
 }
 
-unsafe extern "C" fn create_bolt<B: Bolt>(
-    host: *const HostApiV1,
-    ctx: *mut c_void,
-    conf: SpStr,
-    context: SpStr,
-    out: *mut *mut c_void,
-) -> i32 {
-    // SAFETY: forwarded from the host.
-    unsafe {
-        driver::create(
-            short_name::<B>(),
-            host,
-            ctx,
-            conf,
-            context,
-            out,
-            B::initialize,
-        )
+/// How a component kind builds its instance, so one `create` entry point serves all kinds.
+trait Maker: 'static {
+    /// What the driver keeps behind the instance pointer.
+    type Instance: 'static;
+    /// The registered name (the user type's name).
+    fn name() -> &'static str;
+    /// Builds the instance when the task starts.
+    fn make(ctx: &crate::Context) -> crate::Result<Self::Instance>;
+}
+
+struct AsSpout<S>(PhantomData<S>);
+struct AsBolt<B>(PhantomData<B>);
+struct AsBatching<B>(PhantomData<B>);
+
+impl<S: Spout> Maker for AsSpout<S> {
+    type Instance = S;
+    fn name() -> &'static str {
+        short_name::<S>()
+    }
+    fn make(ctx: &crate::Context) -> crate::Result<S> {
+        S::initialize(ctx)
     }
 }
 
-unsafe extern "C" fn create_spout<S: Spout>(
-    host: *const HostApiV1,
-    ctx: *mut c_void,
-    conf: SpStr,
-    context: SpStr,
-    out: *mut *mut c_void,
-) -> i32 {
-    // SAFETY: forwarded from the host.
-    unsafe {
-        driver::create(
-            short_name::<S>(),
-            host,
-            ctx,
-            conf,
-            context,
-            out,
-            S::initialize,
-        )
+impl<B: Bolt> Maker for AsBolt<B> {
+    type Instance = B;
+    fn name() -> &'static str {
+        short_name::<B>()
+    }
+    fn make(ctx: &crate::Context) -> crate::Result<B> {
+        B::initialize(ctx)
     }
 }
 
-unsafe extern "C" fn create_batching<B: BatchingBolt>(
+impl<B: BatchingBolt> Maker for AsBatching<B> {
+    type Instance = batching::Batching<B>;
+    fn name() -> &'static str {
+        short_name::<B>()
+    }
+    fn make(ctx: &crate::Context) -> crate::Result<batching::Batching<B>> {
+        batching::make::<B>(ctx)
+    }
+}
+
+unsafe extern "C" fn create<M: Maker>(
     host: *const HostApiV1,
     ctx: *mut c_void,
     conf: SpStr,
@@ -80,17 +83,7 @@ unsafe extern "C" fn create_batching<B: BatchingBolt>(
     out: *mut *mut c_void,
 ) -> i32 {
     // SAFETY: forwarded from the host.
-    unsafe {
-        driver::create(
-            short_name::<B>(),
-            host,
-            ctx,
-            conf,
-            context,
-            out,
-            batching::make::<B>,
-        )
-    }
+    unsafe { driver::create(M::name(), host, ctx, conf, context, out, M::make) }
 }
 
 /// The type's name without its module path (`wordcount::WordCounter` → `WordCounter`).
@@ -136,7 +129,7 @@ impl ComponentEntry {
             outputs: outputs_json(S::OUTPUTS),
             vtable: ComponentV1 {
                 kind: abi::KIND_SPOUT,
-                create: create_spout::<S>,
+                create: create::<AsSpout<S>>,
                 destroy: driver::destroy::<S>,
                 next_tuple: Some(spout::next_tuple::<S>),
                 ack: Some(spout::ack::<S>),
@@ -155,7 +148,7 @@ impl ComponentEntry {
             outputs: outputs_json(B::OUTPUTS),
             vtable: ComponentV1 {
                 kind: abi::KIND_BOLT,
-                create: create_bolt::<B>,
+                create: create::<AsBolt<B>>,
                 destroy: driver::destroy::<B>,
                 process: Some(bolt::process::<B>),
                 tick: Some(bolt::tick::<B>),
@@ -171,7 +164,7 @@ impl ComponentEntry {
             outputs: outputs_json(B::OUTPUTS),
             vtable: ComponentV1 {
                 kind: abi::KIND_BOLT,
-                create: create_batching::<B>,
+                create: create::<AsBatching<B>>,
                 destroy: driver::destroy::<batching::Batching<B>>,
                 process: Some(batching::process::<B>),
                 tick: Some(batching::tick::<B>),

@@ -155,6 +155,20 @@ impl Core<'_> {
         Ok(())
     }
 
+    /// Serializes `values` into the reusable buffer and hands the text to `f`.
+    fn with_serialized<V: Serialize + ?Sized, R>(
+        &mut self,
+        values: &V,
+        f: impl FnOnce(&mut Self, &str) -> Result<R, EmitError>,
+    ) -> Result<R, EmitError> {
+        self.serialize(values)?;
+        let buf = std::mem::take(self.buf);
+        // SAFETY: serde_json writes UTF-8.
+        let r = f(self, unsafe { std::str::from_utf8_unchecked(&buf) });
+        *self.buf = buf;
+        r
+    }
+
     /// Sends an emit whose values are already JSON text.
     fn emit_raw(
         &mut self,
@@ -203,6 +217,22 @@ impl Core<'_> {
     }
 }
 
+/// A bolt emit of JSON values: anchored to `opts`' tuples when given, else to `auto`.
+fn send(
+    core: &mut Core<'_>,
+    auto: &[SpStr],
+    values: &str,
+    opts: &Emit<'_>,
+) -> Result<Option<Vec<i64>>, EmitError> {
+    match opts.anchors {
+        None => core.emit_raw(values, opts, auto, ""),
+        Some(tuples) => {
+            let anchors: Vec<SpStr> = tuples.iter().map(|t| SpStr::new(t.id_json())).collect();
+            core.emit_raw(values, opts, &anchors, "")
+        }
+    }
+}
+
 /// The collector a bolt gets in `process`, `process_tick` and `process_batch`.
 pub struct BoltOutput<'a> {
     pub(crate) core: Core<'a>,
@@ -239,13 +269,9 @@ impl<'a> BoltOutput<'a> {
         values: &V,
         opts: Emit<'_>,
     ) -> Result<Option<Vec<i64>>, EmitError> {
-        self.core.serialize(values)?;
-        let buf = std::mem::take(self.core.buf);
-        // SAFETY: serde_json writes UTF-8.
-        let text = unsafe { std::str::from_utf8_unchecked(&buf) };
-        let r = self.send(text, &opts);
-        *self.core.buf = buf;
-        r
+        let auto = self.auto_anchors;
+        self.core
+            .with_serialized(values, |core, text| send(core, auto, text, &opts))
     }
 
     /// Emits the values of `input` unchanged (no re-serialization), with options.
@@ -254,20 +280,12 @@ impl<'a> BoltOutput<'a> {
         input: &Tuple<'_>,
         opts: Emit<'_>,
     ) -> Result<Option<Vec<i64>>, EmitError> {
-        self.send(input.values_json(), &opts)
-    }
-
-    fn send(&mut self, values: &str, opts: &Emit<'_>) -> Result<Option<Vec<i64>>, EmitError> {
-        match opts.anchors {
-            None => {
-                let anchors = self.auto_anchors;
-                self.core.emit_raw(values, opts, anchors, "")
-            }
-            Some(tuples) => {
-                let anchors: Vec<SpStr> = tuples.iter().map(|t| SpStr::new(t.id_json())).collect();
-                self.core.emit_raw(values, opts, &anchors, "")
-            }
-        }
+        send(
+            &mut self.core,
+            self.auto_anchors,
+            input.values_json(),
+            &opts,
+        )
     }
 
     /// Acks an input tuple. Taking it by value means it cannot be acked or failed twice.
@@ -347,18 +365,10 @@ impl<'a> SpoutOutput<'a> {
                 self.id_buf.clear();
             }
         }
-        self.core.serialize(values)?;
-        let buf = std::mem::take(self.core.buf);
         // SAFETY: serde_json writes UTF-8.
-        let (text, id) = unsafe {
-            (
-                std::str::from_utf8_unchecked(&buf),
-                std::str::from_utf8_unchecked(self.id_buf),
-            )
-        };
-        let r = self.core.emit_raw(text, &opts, &[], id);
-        *self.core.buf = buf;
-        r
+        let id = unsafe { std::str::from_utf8_unchecked(self.id_buf) };
+        self.core
+            .with_serialized(values, |core, text| core.emit_raw(text, &opts, &[], id))
     }
 
     /// Reports an error to Storm (shown in the UI). Not fatal by itself.
