@@ -476,74 +476,61 @@ pub trait Recorded {
     /// Forgets the events so far (e.g. between the set-up and the part under test).
     fn clear_events(&mut self);
 
+    /// What `pick` takes from each event, in order.
+    fn select<T>(&self, pick: impl Fn(&Event) -> Option<T>) -> Vec<T> {
+        self.events().iter().filter_map(pick).collect()
+    }
+
     /// The values of every emit, in order.
     fn emitted_values(&self) -> Vec<Value> {
-        self.events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Emit { values, .. } => Some(values.clone()),
-                _ => None,
-            })
-            .collect()
+        self.select(|e| match e {
+            Event::Emit { values, .. } => Some(values.clone()),
+            _ => None,
+        })
     }
 
     /// The values emitted on one stream.
     fn emitted_on(&self, stream: &str) -> Vec<Value> {
-        self.events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Emit {
-                    stream: s, values, ..
-                } if s == stream => Some(values.clone()),
-                _ => None,
-            })
-            .collect()
+        self.select(|e| match e {
+            Event::Emit {
+                stream: s, values, ..
+            } if s == stream => Some(values.clone()),
+            _ => None,
+        })
     }
 
     /// Ids acked, in order.
     fn acked(&self) -> Vec<String> {
-        self.events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Ack(id) => Some(id.clone()),
-                _ => None,
-            })
-            .collect()
+        self.select(|e| match e {
+            Event::Ack(id) => Some(id.clone()),
+            _ => None,
+        })
     }
 
     /// Ids failed, in order.
     fn failed(&self) -> Vec<String> {
-        self.events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Fail(id) => Some(id.clone()),
-                _ => None,
-            })
-            .collect()
+        self.select(|e| match e {
+            Event::Fail(id) => Some(id.clone()),
+            _ => None,
+        })
     }
 
     /// Log messages at `level` or more severe.
     fn logs(&self, level: log::Level) -> Vec<String> {
-        self.events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Log {
-                    level: l, message, ..
-                } if *l <= level => Some(message.clone()),
-                _ => None,
-            })
-            .collect()
+        self.select(|e| match e {
+            Event::Log {
+                level: l, message, ..
+            } if *l <= level => Some(message.clone()),
+            _ => None,
+        })
     }
 
     /// Errors reported to Storm.
     fn errors(&self) -> Vec<String> {
-        self.events()
-            .iter()
-            .filter_map(|e| match e {
-                Event::Error(m) => Some(m.clone()),
-                _ => None,
-            })
-            .collect()
+        self.select(|e| match e {
+            Event::Error(m) => Some(m.clone()),
+            _ => None,
+        })
     }
 
     /// Panics (with every event listed) unless exactly these ids were acked, in order.
@@ -732,17 +719,12 @@ impl<S: Spout> SpoutHarness<S> {
 
     /// `(message id, values)` of every emit, in order (`None` for unreliable emits).
     pub fn emits(&self) -> Vec<(Option<Value>, Value)> {
-        self.h
-            .recorder
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Emit {
-                    message_id, values, ..
-                } => Some((message_id.clone(), values.clone())),
-                _ => None,
-            })
-            .collect()
+        self.select(|e| match e {
+            Event::Emit {
+                message_id, values, ..
+            } => Some((message_id.clone(), values.clone())),
+            _ => None,
+        })
     }
 }
 

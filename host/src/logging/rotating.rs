@@ -228,17 +228,18 @@ fn replace(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    pub(crate) struct TempDir(PathBuf);
+    /// A fresh temporary directory, removed on drop (shared by the logging unit tests).
+    pub(crate) struct TempDir(pub(crate) PathBuf);
 
     impl TempDir {
         pub(crate) fn new(tag: &str) -> Self {
             static N: AtomicUsize = AtomicUsize::new(0);
             let p = std::env::temp_dir().join(format!(
-                "sparse-rot-{tag}-{}-{}",
+                "sparse-log-{tag}-{}-{}",
                 std::process::id(),
                 N.fetch_add(1, Ordering::Relaxed)
             ));

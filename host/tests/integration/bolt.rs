@@ -150,20 +150,13 @@ fn pretty_printed_multi_line_input_and_crlf_are_accepted() {
 #[test]
 fn messages_split_across_reads_are_reassembled() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
     let dir = TempDir::new("trickle");
     let mut input = handshake(dir.path(), "sentence-splitter", 5, json!({}));
     input.push_str(&frames(&[
         r#"{"id":"5","comp":"s","stream":"default","task":1,"tuple":["trickled in slowly"]}"#,
     ]));
     let args = wordcount_args("SentenceSplitter");
-    let mut child = Command::new(host_bin())
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_host(&args);
     let mut stdin = child.stdin.take().unwrap();
     for chunk in input.as_bytes().chunks(7) {
         stdin.write_all(chunk).unwrap();

@@ -137,14 +137,7 @@ fn invalid_utf8_is_a_protocol_error() {
     let args = wordcount_args("SentenceSplitter");
     // run_host takes &str: write the raw bytes through a child directly.
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(host_bin())
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_host(&args);
     child.stdin.take().unwrap().write_all(&bytes).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(7));
@@ -194,20 +187,13 @@ fn bad_log_setting_is_a_config_error_reported_to_storm_after_the_pid() {
 
 #[test]
 fn closed_stdout_is_an_io_error_not_a_hang() {
-    use std::process::{Command, Stdio};
     let dir = TempDir::new("epipe");
     let mut input = handshake(dir.path(), "sentence-splitter", 5, json!({}));
     input.push_str(&frames(&[
         r#"{"id":"1","comp":"s","stream":"default","task":1,"tuple":["a b"]}"#,
     ]));
     let args = wordcount_args("SentenceSplitter");
-    let mut child = Command::new(host_bin())
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_host(&args);
     drop(child.stdout.take()); // Storm's end of the pipe is gone
     use std::io::Write;
     let _ = child.stdin.take().unwrap().write_all(input.as_bytes());

@@ -158,6 +158,18 @@ pub fn parse_messages(stdout: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Starts sparse-host with `args` and piped stdin, stdout and stderr.
+pub fn spawn_host<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Child {
+    Command::new(host_bin())
+        .args(args)
+        .env_remove("SPARSE_PLUGIN_PATH")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sparse-host")
+}
+
 /// Runs sparse-host with `args`, feeding `input` and closing stdin; kills it after 30 s.
 pub fn run_host(args: &[&str], input: &str) -> Run {
     run_host_env(args, input, &[])
