@@ -72,10 +72,3 @@ fn errors_in_next_are_reported() {
     );
     assert_eq!(s.errors().len(), 1);
 }
-
-#[test]
-fn spouts_cannot_ack() {
-    // The spout collector has no ack/fail at all; the host refuses them from C plugins.
-    let s = SpoutHarness::<Ids>::new().unwrap();
-    assert!(s.acked().is_empty());
-}
