@@ -1,35 +1,33 @@
 //! Flushing the task log when Storm stops the task with SIGTERM (or SIGINT).
 //!
-//! The supervisor and `sparse run` end tasks with SIGTERM. The default action would lose
-//! buffered log records, so a dedicated thread waits for the signal (it is blocked in
-//! every other thread), flushes the log and exits with 128 + the signal number.
+//! The supervisor and `sparse run` end tasks with SIGTERM, whose default action would lose
+//! buffered log records. `signal-hook` installs an async-signal-safe handler that only
+//! writes to a pipe; a dedicated thread reads it, flushes the log and exits with
+//! 128 + the signal number. No signal mask is changed, so processes a component starts
+//! inherit the usual dispositions.
 
 use crate::logging::LogHandle;
 
-/// Starts the signal thread. Call once, before the component starts threads of its own.
+/// Starts the signal thread. Call once, after logging is set up.
 pub fn flush_on_termination(log: &'static LogHandle) {
-    // SAFETY: signal-mask manipulation with valid, initialised sets.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
-            return;
-        }
-        let set_for_thread = set;
-        let spawned = std::thread::Builder::new()
-            .name("sparse-signals".into())
-            .spawn(move || {
-                let mut sig: libc::c_int = 0;
-                if libc::sigwait(&set_for_thread, &mut sig) == 0 {
-                    log::info!("received signal {sig}: stopping");
-                    log.flush();
-                    libc::_exit(128 + sig);
-                }
-            });
-        if spawned.is_err() {
-            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        }
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]) else {
+        log::warn!("cannot watch for SIGTERM: the log may lose its last records on termination");
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("sparse-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                log::info!("received signal {sig}: stopping");
+                log.flush();
+                // SAFETY: ends the process at once, as the default action would have.
+                unsafe { libc::_exit(128 + sig) };
+            }
+        });
+    if spawned.is_err() {
+        log::warn!(
+            "cannot start the signal thread: the log may lose its last records on termination"
+        );
     }
 }

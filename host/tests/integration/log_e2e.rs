@@ -167,3 +167,47 @@ fn a_million_records_through_the_binary_rotate_within_bounds() {
         "the newest record is in the base file"
     );
 }
+
+#[test]
+fn sigterm_flushes_the_log_and_exits_143() {
+    use std::io::Write;
+    let dir = TempDir::new("sigterm");
+    let logs = dir.path().join("logs");
+    let mut input = handshake(
+        dir.path(),
+        "word-counter",
+        3,
+        json!({"streamparse.log.path": logs}),
+    );
+    input.push_str(&frames(&[
+        r#"{"id":"1","comp":"s","stream":"default","task":5,"tuple":["storm"]}"#,
+    ]));
+    let args = wordcount_args("WordCounter");
+    let mut child = spawn_host(&args);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // Wait for the ack: the task is now blocked reading stdin, which stays open.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("\"command\":\"ack\"") {
+        let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
+        assert!(n > 0, "sparse-host closed stdout early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let pid = child.id();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(143), "128 + SIGTERM");
+    let file = logs.join(format!("streamparse_wordcount_word-counter_3_{pid}.log"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("received signal 15: stopping"), "{text}");
+}
