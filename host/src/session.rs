@@ -22,7 +22,7 @@ use plugin_api::abi::{
     ABI_MAJOR, ABI_MINOR, EmitV1, HostApiV1, STATUS_HOST_FAILED, STATUS_INVALID, STATUS_OK, SpStr,
     TupleV1,
 };
-use sparse_protocol::component::{self, BoltTuple, FrameKind, Handshake, SpoutCommand};
+use sparse_protocol::component::{self, BoltTuple, FrameKind, Handshake, SpoutCommand, TupleView};
 use sparse_protocol::frame::FrameReader;
 use sparse_protocol::json;
 
@@ -630,7 +630,7 @@ fn bolt_loop<R: Read, W: Write>(
         }
         // SAFETY: next_command checked UTF-8.
         let text = unsafe { std::str::from_utf8_unchecked(&frame) };
-        let t: BoltTuple = match serde_json::from_str(text) {
+        let t = match TupleView::parse(text) {
             Ok(t) => t,
             Err(e) => return Err(not_a_tuple(component, text, e)),
         };
@@ -641,11 +641,11 @@ fn bolt_loop<R: Read, W: Write>(
         }
         let tv = TupleV1 {
             struct_size: std::mem::size_of::<TupleV1>(),
-            id: SpStr::new(t.id.get()),
+            id: SpStr::new(t.id),
             component: SpStr::new(t.comp.as_deref().unwrap_or("")),
             stream: SpStr::new(&t.stream),
             task: t.task,
-            values: SpStr::new(t.tuple.get()),
+            values: SpStr::new(t.values),
         };
         let f = match tick {
             Some(tick) if t.is_tick() => tick,
