@@ -132,19 +132,8 @@ fn c_header_matches_rust_layout() {
     }
 }
 
-fn echo(dir: &Path, defines: &[&str], msgs: &[&str], context_extra: serde_json::Value) -> Run {
-    c_plugin(dir, "c_echo", defines);
-    let pids = dir.join("pids");
-    let mut context = json!({"taskid": 2, "componentid": "echo", "task->component": {"2": "echo"}});
-    context
-        .as_object_mut()
-        .unwrap()
-        .extend(context_extra.as_object().unwrap().clone());
-    let hs = json!({"conf": {"topology.name": "t"}, "pidDir": pids, "context": context});
-    let mut input = format!("{hs}\nend\n");
-    input.push_str(&frames(msgs));
-    let d = dir.display().to_string();
-    run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input)
+fn echo(dir: &Path, defines: &[&str], msgs: &[&str], context: serde_json::Value) -> Run {
+    run_c_echo(dir, defines, json!({}), context, msgs)
 }
 
 #[test]

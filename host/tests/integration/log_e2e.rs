@@ -4,19 +4,16 @@ use serde_json::json;
 
 use crate::util::*;
 
+const LOG_3: &str = r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 3"]}"#;
+
 #[test]
 fn a_record_logged_in_the_wordcount_plugin_reaches_the_task_file() {
     let dir = TempDir::new("wclog");
     let logs = dir.path().join("logs");
-    let mut input = handshake(
+    let input = counter_input(
         dir.path(),
-        "word-counter",
-        3,
         json!({"streamparse.log.path": logs, "streamparse.log.level": "debug"}),
     );
-    input.push_str(&frames(&[
-        r#"{"id":"1","comp":"s","stream":"default","task":5,"tuple":["storm"]}"#,
-    ]));
     let args = wordcount_args("WordCounter");
     let run = run_host(&strs(&args), &input);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -35,15 +32,7 @@ fn a_record_logged_in_the_wordcount_plugin_reaches_the_task_file() {
 fn info_level_drops_debug_records() {
     let dir = TempDir::new("wcinfo");
     let logs = dir.path().join("logs");
-    let mut input = handshake(
-        dir.path(),
-        "word-counter",
-        3,
-        json!({"streamparse.log.path": logs}),
-    );
-    input.push_str(&frames(&[
-        r#"{"id":"1","comp":"s","stream":"default","task":5,"tuple":["storm"]}"#,
-    ]));
+    let input = counter_input(dir.path(), json!({"streamparse.log.path": logs}));
     let args = wordcount_args("WordCounter");
     let run = run_host(&strs(&args), &input);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -59,19 +48,9 @@ fn info_level_drops_debug_records() {
 #[test]
 fn records_at_the_storm_level_are_sent_as_log_commands_after_the_pid() {
     let dir = TempDir::new("stormlog");
-    c_plugin(dir.path(), "c_echo", &[]);
-    let hs = json!({
-        "conf": {"topology.name": "t", "streamparse.log.path": dir.path().join("logs"),
-                 "streamparse.log.storm_level": "info"},
-        "pidDir": dir.path().join("pids"),
-        "context": {"taskid": 2, "componentid": "echo"},
-    });
-    let input = format!(
-        "{hs}\nend\n{}",
-        frames(&[r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 3"]}"#])
-    );
-    let d = dir.path().display().to_string();
-    let run = run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input);
+    let conf = json!({"streamparse.log.path": dir.path().join("logs"),
+                      "streamparse.log.storm_level": "info"});
+    let run = run_c_echo(dir.path(), &[], conf, json!({}), &[LOG_3]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.messages[0].get("pid").is_some(),
@@ -92,14 +71,8 @@ fn records_at_the_storm_level_are_sent_as_log_commands_after_the_pid() {
 #[test]
 fn no_log_path_sends_records_at_the_configured_level_to_storm() {
     let dir = TempDir::new("nopath");
-    c_plugin(dir.path(), "c_echo", &[]);
-    let hs = json!({"conf": {"topology.name": "t"}, "pidDir": dir.path().join("pids"), "context": {"taskid": 2, "componentid": "echo"}});
-    let input = format!(
-        "{hs}\nend\n{}",
-        frames(&[r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 2"]}"#])
-    );
-    let d = dir.path().display().to_string();
-    let run = run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input);
+    let log_2 = r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 2"]}"#;
+    let run = run_c_echo(dir.path(), &[], json!({}), json!({}), &[log_2]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let n = run
         .commands("log")
@@ -112,22 +85,13 @@ fn no_log_path_sends_records_at_the_configured_level_to_storm() {
 #[test]
 fn a_million_records_through_the_binary_rotate_within_bounds() {
     let dir = TempDir::new("million");
-    c_plugin(dir.path(), "c_echo", &[]);
     let logs = dir.path().join("logs");
     let max_bytes: u64 = 64 * 1024;
     let backups: u64 = 3;
-    let hs = json!({
-        "conf": {"topology.name": "t", "streamparse.log.path": logs,
-                 "streamparse.log.max_bytes": max_bytes, "streamparse.log.backup_count": backups},
-        "pidDir": dir.path().join("pids"),
-        "context": {"taskid": 2, "componentid": "echo"},
-    });
-    let input = format!(
-        "{hs}\nend\n{}",
-        frames(&[r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 1000000"]}"#])
-    );
-    let d = dir.path().display().to_string();
-    let run = run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input);
+    let conf = json!({"streamparse.log.path": logs, "streamparse.log.max_bytes": max_bytes,
+                      "streamparse.log.backup_count": backups});
+    let million = r#"{"id":"1","comp":"x","stream":"default","task":1,"tuple":["log 1000000"]}"#;
+    let run = run_c_echo(dir.path(), &[], conf, json!({}), &[million]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mut total = 0;
     let mut longest = 0;
@@ -173,15 +137,7 @@ fn sigterm_flushes_the_log_and_exits_143() {
     use std::io::Write;
     let dir = TempDir::new("sigterm");
     let logs = dir.path().join("logs");
-    let mut input = handshake(
-        dir.path(),
-        "word-counter",
-        3,
-        json!({"streamparse.log.path": logs}),
-    );
-    input.push_str(&frames(&[
-        r#"{"id":"1","comp":"s","stream":"default","task":5,"tuple":["storm"]}"#,
-    ]));
+    let input = counter_input(dir.path(), json!({"streamparse.log.path": logs}));
     let args = wordcount_args("WordCounter");
     let mut child = spawn_host(&args);
     let mut stdin = child.stdin.take().unwrap();

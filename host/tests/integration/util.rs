@@ -227,3 +227,30 @@ pub fn wordcount_args(component: &str) -> Vec<String> {
 pub fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
+
+/// Builds the C fixture plugin into `dir` and runs its `Echo` bolt (task 2, component
+/// `echo`, topology `t`) on `msgs`, with `conf` and `context` merged into the handshake.
+pub fn run_c_echo(dir: &Path, defines: &[&str], conf: Value, context: Value, msgs: &[&str]) -> Run {
+    c_plugin(dir, "c_echo", defines);
+    let mut c = json!({"topology.name": "t"});
+    c.as_object_mut()
+        .unwrap()
+        .extend(conf.as_object().unwrap().clone());
+    let mut ctx = json!({"taskid": 2, "componentid": "echo", "task->component": {"2": "echo"}});
+    ctx.as_object_mut()
+        .unwrap()
+        .extend(context.as_object().unwrap().clone());
+    let hs = json!({"conf": c, "pidDir": dir.join("pids"), "context": ctx});
+    let input = format!("{hs}\nend\n{}", frames(msgs));
+    let d = dir.display().to_string();
+    run_host(&["--component", "c_echo::Echo", "--plugin-dir", &d], &input)
+}
+
+/// The handshake of word-counter task 3 with `conf`, then one tuple `["storm"]`.
+pub fn counter_input(dir: &Path, conf: Value) -> String {
+    let mut input = handshake(dir, "word-counter", 3, conf);
+    input.push_str(&frames(&[
+        r#"{"id":"1","comp":"s","stream":"default","task":5,"tuple":["storm"]}"#,
+    ]));
+    input
+}

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
-use crate::jar::{self, JarError, JarRequest};
+use crate::cli::{CliError, CliResult, CommonArgs, EXIT_USAGE};
+use crate::jar::{self, JarRequest};
 use crate::release;
 
 /// Exit status: the release build failed.
@@ -73,17 +73,7 @@ pub fn exec(args: Args) -> CliResult {
         output,
     );
     req.flux_core = flux_core;
-    let out = jar::build(&req).map_err(|e| {
-        let code = match e {
-            JarError::Io { .. } | JarError::Zip { .. } => EXIT_IO,
-            JarError::Yaml(_) | JarError::BadCommand { .. } => EXIT_TOPOLOGY,
-            JarError::NoHost { .. } | JarError::MissingPlugin { .. } => EXIT_USAGE,
-        };
-        CliError::new(code, format!("error: {e}"))
-    })?;
-    for w in &out.warnings {
-        eprintln!("warning: {w}");
-    }
+    let out = super::build_jar(&req)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "[sparse jar] {} ({:.1} MiB, {} entries): plugins {}; flux-core {}; Flux YAML {}",

@@ -110,6 +110,27 @@ pub fn build_release(
     })
 }
 
+/// Builds the topology jar, printing its warnings; errors map to exit codes (I/O, topology,
+/// usage for a missing sparse-host or plugin).
+pub fn build_jar(
+    req: &crate::jar::JarRequest,
+) -> Result<crate::jar::JarOutput, crate::cli::CliError> {
+    use crate::cli::{CliError, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
+    use crate::jar::JarError;
+    let out = crate::jar::build(req).map_err(|e| {
+        let code = match e {
+            JarError::Io { .. } | JarError::Zip { .. } => EXIT_IO,
+            JarError::Yaml(_) | JarError::BadCommand { .. } => EXIT_TOPOLOGY,
+            JarError::NoHost { .. } | JarError::MissingPlugin { .. } => EXIT_USAGE,
+        };
+        CliError::new(code, format!("error: {e}"))
+    })?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(out)
+}
+
 /// The current directory, as a usage error when unavailable.
 pub fn cwd() -> Result<std::path::PathBuf, crate::cli::CliError> {
     std::env::current_dir().map_err(|e| {

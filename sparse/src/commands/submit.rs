@@ -13,9 +13,9 @@
 
 use std::time::Duration;
 
-use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
+use crate::cli::{CliError, CliResult, CommonArgs};
 use crate::config::HookCommand;
-use crate::jar::{self, JarError, JarRequest};
+use crate::jar::{self, JarRequest};
 use crate::release;
 use crate::storm::client::Client;
 use crate::storm::conf::{Parallelism, submit_conf};
@@ -114,17 +114,7 @@ pub fn exec(args: Args) -> CliResult {
         jar::default_output(&root, &topology.name),
     );
     req.flux_core = flux_core;
-    let out = jar::build(&req).map_err(|e| {
-        let code = match e {
-            JarError::Io { .. } | JarError::Zip { .. } => EXIT_IO,
-            JarError::Yaml(_) | JarError::BadCommand { .. } => EXIT_TOPOLOGY,
-            JarError::NoHost { .. } | JarError::MissingPlugin { .. } => EXIT_USAGE,
-        };
-        CliError::new(code, format!("error: {e}"))
-    })?;
-    for w in &out.warnings {
-        eprintln!("warning: {w}");
-    }
+    let out = super::build_jar(&req)?;
     eprintln!("[{LABEL}] jar {}", out.jar.display());
 
     let name = &topology.name;
