@@ -20,7 +20,7 @@
 //!     }
 //!
 //!     fn process(&mut self, tuple: Tuple<'_>, out: &mut BoltOutput<'_>) -> plugin_api::Result {
-//!         let sentence: String = tuple.get(0)?;
+//!         let sentence: &str = tuple.get(0)?; // borrowed; decoded first if escaped
 //!         for word in sentence.split_whitespace() {
 //!             out.emit(&[word])?; // anchored to `tuple`
 //!         }
@@ -58,6 +58,7 @@ pub mod export;
 mod host_api;
 mod logger;
 pub mod output;
+mod scratch;
 pub mod spout;
 pub mod testkit;
 pub mod tuple;

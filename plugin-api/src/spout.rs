@@ -34,7 +34,7 @@
 
 use std::ffi::c_void;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::abi::{STATUS_INVALID, STATUS_OK, SpStr};
 use crate::context::Context;
@@ -94,8 +94,17 @@ impl<'a> MessageId<'a> {
         self.0
     }
 
-    /// Deserializes the id into the type it was emitted as.
-    pub fn get<T: Deserialize<'a>>(&self) -> Result<T, serde_json::Error> {
+    /// Deserializes the id into the type it was emitted as. Owned types only: Storm may
+    /// hand the id back with escapes (`"a\/b"` for `"a/b"`), so a `&str` could not always
+    /// borrow from it.
+    ///
+    /// ```
+    /// use plugin_api::MessageId;
+    ///
+    /// let id = MessageId::from_json(r#""page\/7""#); // as Storm writes "page/7"
+    /// assert_eq!(id.get::<String>().unwrap(), "page/7");
+    /// ```
+    pub fn get<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_str(self.0)
     }
 }

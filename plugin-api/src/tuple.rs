@@ -4,16 +4,42 @@
 //! parsed until you ask for a value. [`Tuple::into_owned`] makes a `Tuple<'static>` you
 //! can keep (to ack it later, or to batch it).
 //!
+//! Read strings as `&str`: it borrows from the tuple and works for **every** JSON string.
+//! Storm writes `/` as `\/` (and some characters as `\uXXXX`), so a string often arrives
+//! escaped; such a string is decoded once into a scratch area that lives as long as the
+//! tuple, and the `&str` borrows from there. The same holds for map keys, nested values and
+//! `#[serde(borrow)]` fields. Ask for `String` only when you keep the text past `process`.
+//!
 //! ```
 //! use plugin_api::Tuple;
 //!
-//! let t = Tuple::new("\"42\"", "sentences", "default", 3, r#"["snow white", 7]"#);
-//! assert_eq!(t.get::<String>(0).unwrap(), "snow white");
+//! // What Storm sends for ["https://example.com/a", 7]:
+//! let t = Tuple::new("\"42\"", "urls", "default", 3, r#"["https:\/\/example.com\/a", 7]"#);
+//! let url: &str = t.get(0).unwrap();
+//! assert_eq!(url, "https://example.com/a");
 //! assert_eq!(t.get::<u32>(1).unwrap(), 7);
 //! let (s, n): (&str, u64) = t.values().unwrap();
-//! assert_eq!((s, n), ("snow white", 7));
+//! assert_eq!((s, n), ("https://example.com/a", 7));
 //! assert!(t.get::<u32>(0).is_err()); // a string is not a number
 //! assert!(t.get::<u32>(5).is_err()); // no such value
+//! ```
+//!
+//! Structs read the same way, borrowing where they can:
+//!
+//! ```
+//! use plugin_api::Tuple;
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Click<'a> {
+//!     #[serde(borrow)]
+//!     page: &'a str,
+//!     ms: u32,
+//! }
+//!
+//! let t = Tuple::new("1", "clicks", "default", 1, r#"[{"page": "\/home \ud83d\ude00", "ms": 12}]"#);
+//! let click: Click<'_> = t.get(0).unwrap();
+//! assert_eq!(click.page, "/home \u{1F600}");
 //! ```
 
 use std::borrow::Cow;
@@ -22,15 +48,46 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
 
+use crate::scratch::{Keep, Scratch};
+
 /// A tuple delivered to a bolt: where it came from and its values (raw JSON).
-#[derive(Clone, PartialEq, Eq)]
+///
+/// `Send` but not `Sync`: reading a value may decode an escaped string into the tuple's
+/// scratch area (see the [module docs](self)).
 pub struct Tuple<'a> {
     id: Cow<'a, str>,
     component: Cow<'a, str>,
     stream: Cow<'a, str>,
     task: i64,
     values: Cow<'a, str>,
+    /// Decoded copies of escaped strings read from `values`, borrowed by what `get` returns.
+    scratch: Scratch,
 }
+
+impl Clone for Tuple<'_> {
+    fn clone(&self) -> Self {
+        Tuple {
+            id: self.id.clone(),
+            component: self.component.clone(),
+            stream: self.stream.clone(),
+            task: self.task,
+            values: self.values.clone(),
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+/// Equal when they have the same origin and the same values text.
+impl PartialEq for Tuple<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.component == other.component
+            && self.stream == other.stream
+            && self.task == other.task
+            && self.values == other.values
+    }
+}
+impl Eq for Tuple<'_> {}
 
 /// Why a value could not be read from a tuple.
 #[derive(Debug)]
@@ -71,6 +128,7 @@ impl<'a> Tuple<'a> {
             stream: stream.into(),
             task,
             values: values.into(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -115,11 +173,12 @@ impl<'a> Tuple<'a> {
     }
 
     /// Deserializes value `index` (0-based) without parsing the values after it and
-    /// without allocating, apart from what `T` itself needs.
+    /// without allocating, apart from what `T` itself needs (and a copy of each escaped
+    /// string that `T` borrows).
     pub fn get<'de, T: Deserialize<'de>>(&'de self, index: usize) -> Result<T, ValueError> {
         let mut de = serde_json::Deserializer::from_str(&self.values);
         let r = serde::Deserializer::deserialize_seq(
-            &mut de,
+            Keep::new(&mut de, &self.scratch),
             Nth::<T> {
                 index,
                 _t: std::marker::PhantomData,
@@ -131,7 +190,10 @@ impl<'a> Tuple<'a> {
     /// Deserializes all values at once: into a Rust tuple, a `Vec`, or a struct (serde
     /// reads a JSON array into a struct's fields in order).
     pub fn values<'de, T: Deserialize<'de>>(&'de self) -> Result<T, ValueError> {
-        serde_json::from_str(&self.values).map_err(|source| self.value_error(None, source))
+        let mut de = serde_json::Deserializer::from_str(&self.values);
+        T::deserialize(Keep::new(&mut de, &self.scratch))
+            .and_then(|v| de.end().map(|()| v))
+            .map_err(|source| self.value_error(None, source))
     }
 
     /// A copy that owns its data, to keep past the current call.
@@ -142,6 +204,7 @@ impl<'a> Tuple<'a> {
             stream: Cow::Owned(self.stream.into_owned()),
             task: self.task,
             values: Cow::Owned(self.values.into_owned()),
+            scratch: Scratch::default(),
         }
     }
 
@@ -249,6 +312,91 @@ mod tests {
         assert!(err.contains("from c:default"), "{err}");
     }
 
+    /// What Storm 2.8 (json-smart) writes: `\/`, `\u2028`, and other escapes.
+    const STORMY: &str =
+        r#"["\/home\/a\"b \u00e9 \u2028 \t\\ \ud83d\ude00", {"k\/1": ["v\/2", "plain"]}]"#;
+    const DECODED: &str = "/home/a\"b \u{e9} \u{2028} \t\\ \u{1F600}";
+
+    #[test]
+    fn borrowed_str_reads_escaped_strings() {
+        let t = Tuple::new("\"1\"", "c", "default", 2, STORMY);
+        let s: &str = t.get(0).unwrap();
+        assert_eq!(s, DECODED);
+        // Twice: the decoded copy is kept once.
+        let again: &str = t.get(0).unwrap();
+        assert_eq!(again, DECODED);
+        assert_eq!(s.as_ptr(), again.as_ptr());
+        let (a, m): (&str, std::collections::BTreeMap<&str, Vec<&str>>) = t.values().unwrap();
+        assert_eq!(a, DECODED);
+        assert_eq!(m["k/1"], ["v/2", "plain"]);
+        let cow: Cow<'_, str> = t.get(0).unwrap();
+        assert_eq!(cow, DECODED);
+    }
+
+    #[test]
+    fn unescaped_strings_borrow_from_the_tuple_text() {
+        let t = Tuple::new("1", "c", "default", 2, r#"["plain", "a\/b"]"#);
+        let s: &str = t.get(0).unwrap();
+        let text = t.values_json().as_bytes().as_ptr_range();
+        assert!(
+            text.contains(&s.as_ptr()),
+            "no copy for a string without escapes"
+        );
+        let e: &str = t.get(1).unwrap();
+        assert!(
+            !text.contains(&e.as_ptr()),
+            "a decoded copy for an escaped one"
+        );
+    }
+
+    #[test]
+    fn borrowed_structs_enums_and_raw_values() {
+        #[derive(Deserialize, Debug)]
+        struct Click<'a> {
+            #[serde(borrow)]
+            page: &'a str,
+            #[serde(borrow)]
+            tags: Vec<&'a str>,
+            kind: Kind<'a>,
+            #[serde(borrow)]
+            extra: &'a serde_json::value::RawValue,
+        }
+        #[derive(Deserialize, Debug, PartialEq)]
+        enum Kind<'a> {
+            Visit(#[serde(borrow)] &'a str),
+            Leave { to: &'a str },
+        }
+        let t = Tuple::new(
+            "1",
+            "c",
+            "default",
+            2,
+            r#"[{"page": "\/a", "tags": ["x\/y", "z"], "kind": {"Leave": {"to": "\/b"}}, "extra": {"q": "\/"}}, {"Visit": "\u0041"}]"#,
+        );
+        let click: Click<'_> = t.get(0).unwrap();
+        assert_eq!(click.page, "/a");
+        assert_eq!(click.tags, ["x/y", "z"]);
+        assert_eq!(click.kind, Kind::Leave { to: "/b" });
+        assert_eq!(click.extra.get(), r#"{"q": "\/"}"#);
+        assert_eq!(t.get::<Kind<'_>>(1).unwrap(), Kind::Visit("A"));
+    }
+
+    #[test]
+    fn values_rejects_trailing_text() {
+        let t = Tuple::new("1", "c", "default", 2, r#"["a"] x"#);
+        assert!(t.values::<Vec<&str>>().is_err());
+    }
+
+    #[test]
+    fn clones_and_owned_copies_read_escapes_too() {
+        let t = Tuple::new("1", "c", "default", 2, STORMY);
+        let c = t.clone();
+        assert_eq!(c, t);
+        assert_eq!(c.get::<&str>(0).unwrap(), DECODED);
+        let o = t.into_owned();
+        assert_eq!(o.get::<&str>(0).unwrap(), DECODED);
+    }
+
     #[test]
     fn owned_copy_outlives_its_source() {
         let owned = {
@@ -256,5 +404,45 @@ mod tests {
             Tuple::new("\"9\"", "c", "s", 1, buf.as_str()).into_owned()
         };
         assert_eq!(owned.get::<String>(0).unwrap(), "kept");
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// `s` as a JSON string where each character is written plainly or, when `escape`
+        /// says so, as `\uXXXX` (a surrogate pair beyond the BMP), `\/` for `/`.
+        fn escaped(s: &str, escape: &[bool]) -> String {
+            let mut out = String::from("\"");
+            for (i, ch) in s.chars().enumerate() {
+                let must = matches!(ch, '"' | '\\') || (ch as u32) < 0x20;
+                if must || escape.get(i).copied().unwrap_or(false) {
+                    if ch == '/' {
+                        out.push_str("\\/");
+                    } else {
+                        let mut units = [0u16; 2];
+                        for u in ch.encode_utf16(&mut units) {
+                            out.push_str(&format!("\\u{u:04x}"));
+                        }
+                    }
+                } else {
+                    out.push(ch);
+                }
+            }
+            out.push('"');
+            out
+        }
+
+        proptest! {
+            #[test]
+            fn any_string_reads_as_str(s in "\\PC*|[/\\\\\"\t\u{2028}\u{1F600}é ab]*", escape in proptest::collection::vec(any::<bool>(), 0..64)) {
+                let json = format!("[{}, {{{}: 1}}]", escaped(&s, &escape), escaped(&s, &escape));
+                let t = Tuple::new("1", "c", "default", 1, json.as_str());
+                let got: &str = t.get(0).unwrap();
+                prop_assert_eq!(got, s.as_str());
+                let m: std::collections::HashMap<&str, u8> = t.get(1).unwrap();
+                prop_assert_eq!(m.get(s.as_str()), Some(&1));
+            }
+        }
     }
 }

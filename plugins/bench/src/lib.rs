@@ -53,14 +53,7 @@ impl Bolt for PassthroughDecoded {
     }
 
     fn process(&mut self, tuple: Tuple<'_>, out: &mut BoltOutput<'_>) -> plugin_api::Result {
-        let owned;
-        let value: &str = match tuple.get::<&str>(0) {
-            Ok(s) => s,
-            Err(_) => {
-                owned = tuple.get::<String>(0)?;
-                &owned
-            }
-        };
+        let value: &str = tuple.get(0)?;
         out.emit(&[value])?;
         Ok(())
     }

@@ -85,16 +85,9 @@ impl Bolt for SentenceSplitter {
     }
 
     fn process(&mut self, tuple: Tuple<'_>, out: &mut BoltOutput<'_>) -> plugin_api::Result {
-        // Borrow the sentence when it has no JSON escapes; otherwise decode a copy. A
-        // value that is not a string is an error: the tuple is failed and the task ends.
-        let owned;
-        let sentence: &str = match tuple.get::<&str>(0) {
-            Ok(s) => s,
-            Err(_) => {
-                owned = tuple.get::<String>(0)?;
-                &owned
-            }
-        };
+        // Borrowed from the tuple (decoded first when Storm escaped it, as it does `/`).
+        // A value that is not a string is an error: the tuple fails and the task ends.
+        let sentence: &str = tuple.get(0)?;
         let cleaned = remove_punctuation(sentence);
         let mut words = cleaned
             .split(' ')
