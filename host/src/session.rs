@@ -61,11 +61,19 @@ pub struct Session<R: Read, W: Write> {
     out: Vec<u8>,
     pending_cmds: VecDeque<Vec<u8>>,
     spare: Vec<Vec<u8>>,
-    /// Declared streams from the context (`stream->outputfields`), when it had them.
-    streams: Option<HashMap<String, usize>>,
+    /// Declared streams and their fields from the context (`stream->outputfields`), when
+    /// it had them.
+    streams: Option<HashMap<String, Vec<String>>>,
     /// The default stream may be emitted to (declared, or nothing declared at all): the
     /// common case skips the stream lookup.
     default_ok: bool,
+    /// The number of fields of the default stream, when declared.
+    default_arity: Option<usize>,
+    /// `component:task`, for messages about this task's emits.
+    whoami: String,
+    /// Why the last emit was refused: added to the error the component reports next, so
+    /// that Storm's error and the task log say what was wrong with the emit.
+    refusal: Option<String>,
     log: Option<&'static LogHandle>,
     storm_records: Vec<(u8, String)>,
     /// An I/O or protocol failure inside a callback, reported after the call returns.
@@ -87,6 +95,9 @@ impl<R: Read, W: Write> Session<R, W> {
             spare: Vec::new(),
             streams: None,
             default_ok: true,
+            default_arity: None,
+            whoami: String::new(),
+            refusal: None,
             log: None,
             storm_records: Vec::new(),
             failure: None,
@@ -146,7 +157,8 @@ impl<R: Read, W: Write> Session<R, W> {
         })
     }
 
-    /// Uses the context's `stream->outputfields` to refuse emits to undeclared streams.
+    /// Uses the context's `stream->outputfields` to refuse emits to undeclared streams and
+    /// emits with a wrong number of values, as Storm would (it kills the task).
     pub fn set_declared_streams(&mut self, context: &serde_json::Value) {
         self.streams = context
             .get("stream->outputfields")
@@ -154,13 +166,31 @@ impl<R: Read, W: Write> Session<R, W> {
             .filter(|m| !m.is_empty())
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_array().map_or(0, Vec::len)))
+                    .map(|(k, v)| {
+                        let fields = v.as_array().map_or_else(Vec::new, |a| {
+                            a.iter()
+                                .map(|f| f.as_str().map_or_else(|| f.to_string(), str::to_owned))
+                                .collect()
+                        });
+                        (k.clone(), fields)
+                    })
                     .collect()
             });
         self.default_ok = self
             .streams
             .as_ref()
             .is_none_or(|s| s.contains_key("default"));
+        self.default_arity = self
+            .streams
+            .as_ref()
+            .and_then(|s| s.get("default"))
+            .map(Vec::len);
+        let component = context
+            .get("componentid")
+            .and_then(|v| v.as_str())
+            .unwrap_or("?");
+        let task = context.get("taskid").and_then(|v| v.as_i64()).unwrap_or(0);
+        self.whoami = format!("{component}:{task}");
     }
 
     /// Routes host log records and Storm-bound records through `log`.
@@ -296,11 +326,14 @@ impl<R: Read, W: Write> Session<R, W> {
         }
     }
 
-    fn check_emit(&self, stream: &str, direct_task: i64) -> Result<(), String> {
-        if direct_task == 0 && self.default_ok && (stream.is_empty() || stream == "default") {
-            return Ok(());
-        }
+    fn check_emit(&self, stream: &str, direct_task: i64, values: &str) -> Result<(), String> {
         let name = if stream.is_empty() { "default" } else { stream };
+        if direct_task == 0 && self.default_ok && name == "default" {
+            return match self.default_arity {
+                Some(n) => self.check_arity(name, n, values),
+                None => Ok(()),
+            };
+        }
         if name.starts_with("__") {
             return Err(format!(
                 "emit to the system stream {name:?} refused (streams starting with __ are Storm's own)"
@@ -321,15 +354,44 @@ impl<R: Read, W: Write> Session<R, W> {
                 "emit to direct task {direct_task} refused (task ids are positive 32-bit numbers)"
             ));
         }
-        Ok(())
+        match self.streams.as_ref().and_then(|s| s.get(name)) {
+            Some(fields) => self.check_arity(name, fields.len(), values),
+            None => Ok(()),
+        }
+    }
+
+    /// Storm refuses a tuple whose number of values differs from its stream's fields.
+    fn check_arity(&self, stream: &str, declared: usize, values: &str) -> Result<(), String> {
+        match sparse_protocol::array::count_values(values) {
+            Some(n) if n == declared => Ok(()),
+            Some(n) => {
+                let fields = self
+                    .streams
+                    .as_ref()
+                    .and_then(|s| s.get(stream))
+                    .map(|f| f.join(", "))
+                    .unwrap_or_default();
+                Err(format!(
+                    "{}: emit of {n} value{} to stream {stream:?} refused: it declares {declared} field{} [{fields}] (Storm would kill the task)",
+                    self.whoami,
+                    if n == 1 { "" } else { "s" },
+                    if declared == 1 { "" } else { "s" },
+                ))
+            }
+            None => Err(format!(
+                "{}: emit to stream {stream:?} refused: the values are not a JSON array",
+                self.whoami
+            )),
+        }
     }
 
     fn emit(&mut self, e: &EmitV1) -> i32 {
         // SAFETY: borrowed from the plugin for the call.
         let (stream, values, message_id) =
             unsafe { (e.stream.as_str(), e.values.as_str(), e.message_id.as_str()) };
-        if let Err(msg) = self.check_emit(stream, e.direct_task) {
+        if let Err(msg) = self.check_emit(stream, e.direct_task, values) {
             log::error!("{msg}");
+            self.refusal = Some(msg);
             return STATUS_INVALID;
         }
         if values.is_empty() {
@@ -415,9 +477,15 @@ impl<R: Read, W: Write> Session<R, W> {
     }
 
     fn report_error(&mut self, msg: &str) {
+        // An error that follows a refused emit gets the reason (the component only saw a
+        // status code), so Storm's error says what was wrong.
+        let msg = match self.refusal.take() {
+            Some(why) if !msg.contains(&why) => format!("{msg}: {why}"),
+            _ => msg.to_owned(),
+        };
         log::error!("{msg}");
-        self.write_error(msg);
-        self.last_error = Some(msg.to_owned());
+        self.write_error(&msg);
+        self.last_error = Some(msg);
     }
 
     fn metrics(&mut self, name: &str, params: &str) -> i32 {

@@ -88,9 +88,11 @@ pub enum EmitError {
     Serialize(serde_json::Error),
     /// The values did not serialize to a JSON array (emit a slice, a `Vec` or a tuple).
     NotAnArray,
-    /// The host refused it: an undeclared stream, a wrong number of values, a direct emit
-    /// to a stream that is not direct (the host log says which).
-    Invalid,
+    /// The host refused it, as Storm would have killed the task for it: an undeclared
+    /// stream, a number of values different from the stream's declared fields, a system
+    /// stream (`__…`), a bad direct task. The host logs the reason and adds it to the error
+    /// the component reports (so `?` on this error tells Storm and the test kit why).
+    Rejected,
     /// The host could not send it (Storm's pipe is closed).
     HostFailed,
 }
@@ -100,10 +102,7 @@ impl fmt::Display for EmitError {
         match self {
             EmitError::Serialize(e) => write!(f, "values could not be serialized: {e}"),
             EmitError::NotAnArray => write!(f, "values must serialize to a JSON array"),
-            EmitError::Invalid => write!(
-                f,
-                "the host refused the emit (undeclared stream, wrong number of values or bad direct task; see the task log)"
-            ),
+            EmitError::Rejected => write!(f, "the host refused the emit"),
             EmitError::HostFailed => write!(f, "the host could not send to Storm"),
         }
     }
@@ -121,7 +120,7 @@ impl std::error::Error for EmitError {
 fn status_to_result(status: i32) -> Result<(), EmitError> {
     match status {
         STATUS_OK => Ok(()),
-        STATUS_INVALID => Err(EmitError::Invalid),
+        STATUS_INVALID => Err(EmitError::Rejected),
         STATUS_HOST_FAILED => Err(EmitError::HostFailed),
         _ => Err(EmitError::HostFailed),
     }

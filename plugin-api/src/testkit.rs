@@ -205,7 +205,13 @@ impl Default for HarnessConfig {
 /// The harness's side of the ABI: records what the component does.
 struct Recorder {
     events: Vec<Event>,
-    streams: Vec<String>,
+    /// Declared streams and their fields.
+    streams: Vec<(String, Vec<String>)>,
+    /// `component:task`, for refusal messages.
+    whoami: String,
+    /// Why the last emit was refused (added to the component's next error, as the host
+    /// does, so a test's `Failure` says why).
+    refusal: Option<String>,
     task_ids: Vec<i64>,
     spout: bool,
     last_error: Option<String>,
@@ -226,20 +232,38 @@ unsafe extern "C" fn t_emit(ctx: *mut c_void, e: *const EmitV1) -> i32 {
     let (stream, values, mid) =
         unsafe { (e.stream.as_str(), e.values.as_str(), e.message_id.as_str()) };
     let stream = if stream.is_empty() { "default" } else { stream };
-    if !r.streams.iter().any(|s| s == stream) {
-        r.events.push(Event::Log {
-            level: log::Level::Error,
-            target: "testkit".into(),
-            message: format!(
-                "emit to undeclared stream {stream:?} refused; declared: {}",
-                r.streams.join(", ")
-            ),
-        });
-        return STATUS_INVALID;
-    }
-    let Ok(values) = serde_json::from_str::<Value>(values) else {
-        return STATUS_INVALID;
+    let Some((_, fields)) = r.streams.iter().find(|(s, _)| s == stream) else {
+        let declared: Vec<&str> = r.streams.iter().map(|(s, _)| s.as_str()).collect();
+        let why = format!(
+            "{}: emit to undeclared stream {stream:?} refused; declared: {}",
+            r.whoami,
+            declared.join(", ")
+        );
+        return r.refuse(why);
     };
+    let values = match serde_json::from_str::<Value>(values) {
+        Ok(Value::Array(a)) => a,
+        _ => {
+            let why = format!(
+                "{}: emit to stream {stream:?} refused: the values are not a JSON array",
+                r.whoami
+            );
+            return r.refuse(why);
+        }
+    };
+    if values.len() != fields.len() {
+        let n = values.len();
+        let why = format!(
+            "{}: emit of {n} value{} to stream {stream:?} refused: it declares {} field{} [{}] (Storm would kill the task)",
+            r.whoami,
+            if n == 1 { "" } else { "s" },
+            fields.len(),
+            if fields.len() == 1 { "" } else { "s" },
+            fields.join(", "),
+        );
+        return r.refuse(why);
+    }
+    let values = Value::Array(values);
     let anchors = if e.anchor_count == 0 || e.anchors.is_null() {
         Vec::new()
     } else {
@@ -268,6 +292,19 @@ unsafe extern "C" fn t_emit(ctx: *mut c_void, e: *const EmitV1) -> i32 {
         unsafe { sink(e.task_ids_user, r.task_ids.as_ptr(), r.task_ids.len()) };
     }
     STATUS_OK
+}
+
+impl Recorder {
+    /// Records why an emit was refused (as the host logs it) and refuses it.
+    fn refuse(&mut self, why: String) -> i32 {
+        self.events.push(Event::Log {
+            level: log::Level::Error,
+            target: "testkit".into(),
+            message: why.clone(),
+        });
+        self.refusal = Some(why);
+        STATUS_INVALID
+    }
 }
 
 fn decode_id(raw: &str) -> String {
@@ -309,8 +346,12 @@ unsafe extern "C" fn t_log(ctx: *mut c_void, level: u32, target: SpStr, msg: SpS
 unsafe extern "C" fn t_report_error(ctx: *mut c_void, msg: SpStr) {
     // SAFETY: see `rec`; borrowed message.
     let (r, msg) = unsafe { (rec(ctx), msg.as_str()) };
-    r.events.push(Event::Error(msg.to_owned()));
-    r.last_error = Some(msg.to_owned());
+    let msg = match r.refusal.take() {
+        Some(why) if !msg.contains(&why) => format!("{msg}: {why}"),
+        _ => msg.to_owned(),
+    };
+    r.events.push(Event::Error(msg.clone()));
+    r.last_error = Some(msg);
 }
 
 unsafe extern "C" fn t_metrics(ctx: *mut c_void, name: SpStr, params: SpStr) -> i32 {
@@ -375,7 +416,15 @@ impl Harness {
         });
         let mut recorder = Box::new(Recorder {
             events: Vec::new(),
-            streams: outputs.iter().map(|s| s.name.to_owned()).collect(),
+            streams: outputs
+                .iter()
+                .map(|s| {
+                    let fields = s.fields.iter().map(|f| (*f).to_owned()).collect();
+                    (s.name.to_owned(), fields)
+                })
+                .collect(),
+            whoami: format!("{component}:{}", cfg.task),
+            refusal: None,
             task_ids: cfg.task_ids.clone(),
             spout,
             last_error: None,

@@ -193,3 +193,66 @@ fn unsolicited_task_ids_are_ignored() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.commands("emit").len(), 1);
 }
+
+/// Storm 2.8 writes `/` as `\/`, some characters as `\uXXXX` and may send surrogate pairs:
+/// every word still reads (as `&str`) and is emitted decoded.
+#[test]
+fn reads_strings_as_storm_escapes_them() {
+    let (_dir, run) = splitter(&[
+        r#"{"id":"1","comp":"sentence-spout","stream":"default","task":4,"tuple":["and\/or C:\\tmp \"q\" caf\u00e9 \ud83d\ude00 x\u2028y"]}"#,
+    ]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let words: Vec<&str> = run
+        .commands("emit")
+        .iter()
+        .map(|e| e["tuple"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        words,
+        [
+            "and/or",
+            "C:\\tmp",
+            "\"q\"",
+            "café",
+            "\u{1F600}",
+            "x\u{2028}y"
+        ]
+    );
+    assert_eq!(run.commands("ack").len(), 1);
+}
+
+/// An emit whose number of values differs from the stream's declared fields is refused,
+/// as Storm would refuse it; the error names the task, stream, fields and count.
+#[test]
+fn refuses_an_emit_with_the_wrong_number_of_values() {
+    let dir = TempDir::new("arity");
+    let hs = json!({
+        "conf": {"topology.name": "wordcount"},
+        "pidDir": dir.path(),
+        "context": {
+            "task->component": {"5": "sentence-splitter"},
+            "taskid": 5,
+            "componentid": "sentence-splitter",
+            "stream->outputfields": {"default": ["word", "position"]},
+        },
+    });
+    let input = format!(
+        "{hs}\nend\n{}",
+        frames(&[
+            r#"{"id":"7","comp":"sentence-spout","stream":"default","task":4,"tuple":["snow white"]}"#
+        ])
+    );
+    let run = run_host(&strs(&wordcount_args("SentenceSplitter")), &input);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(run.commands("emit").is_empty());
+    assert_eq!(run.commands("fail").len(), 1);
+    let errors = run.commands("error");
+    let msg = errors[0]["msg"].as_str().unwrap();
+    for part in [
+        "sentence-splitter:5",
+        "emit of 1 value to stream \"default\" refused",
+        "declares 2 fields [word, position]",
+    ] {
+        assert!(msg.contains(part), "{part:?} not in {msg:?}");
+    }
+}

@@ -259,3 +259,39 @@ fn context_reaches_the_component() {
     b.process(TupleBuilder::new(json!([]))).unwrap();
     b.assert_emitted(&[json!(["topo/echo/12"])]);
 }
+
+/// Emits `[word, 1]`: two values.
+struct Pairs;
+
+impl Bolt for Pairs {
+    const OUTPUTS: &'static [StreamDecl] = &[fields(&["word"])];
+    fn initialize(_: &Context) -> plugin_api::Result<Self> {
+        Ok(Pairs)
+    }
+    fn process(&mut self, t: Tuple<'_>, out: &mut BoltOutput<'_>) -> plugin_api::Result {
+        let w: &str = t.get(0)?;
+        out.emit(&(w, 1))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn wrong_number_of_values_is_refused_with_the_reason() {
+    let mut bolt = BoltHarness::<Pairs>::new().unwrap();
+    let err = bolt
+        .process(TupleBuilder::new(json!(["a\\/b"])).id("t1"))
+        .unwrap_err();
+    for part in [
+        "Pairs:1",
+        "emit of 2 values to stream \"default\" refused",
+        "declares 1 field [word]",
+    ] {
+        assert!(
+            err.message.contains(part),
+            "{part:?} not in {:?}",
+            err.message
+        );
+    }
+    assert!(bolt.emitted_values().is_empty());
+    bolt.assert_failed(&["t1"]);
+}
