@@ -12,6 +12,9 @@
 //! 6 spout/bolt mismatch; 7 malformed protocol input; 8 I/O error; 9 invalid
 //! configuration.
 
+// Storm closes stderr at shutdown and owns stdout: print only through `warn_stderr!`.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
 pub mod cli;
 pub mod error;
 pub mod logging;

@@ -17,7 +17,7 @@ pub fn main_with(args: Args) -> i32 {
         Ok(()) => exit::OK,
         Err(e) => {
             log::error!("{e}");
-            eprintln!("sparse-host: {e}");
+            crate::warn_stderr!("sparse-host: {e}");
             log::logger().flush();
             e.exit_code()
         }
@@ -171,7 +171,7 @@ fn list(dirs: &[PathBuf], mut out: std::fs::File) -> Result<(), HostError> {
                     }
                 }
                 // Other shared libraries may sit next to plugins: say so, skip them.
-                Err(e) => eprintln!("sparse-host: skipping {}: {e}", path.display()),
+                Err(e) => crate::warn_stderr!("sparse-host: skipping {}: {e}", path.display()),
             }
         }
     }

@@ -4,6 +4,10 @@
 //! would corrupt the framing. Before any plugin is loaded, the host duplicates fd 1 to a
 //! private, close-on-exec descriptor for the protocol and points fd 1 at stderr, where
 //! stray prints become harmless log lines.
+//!
+//! The host's own diagnostics go to stderr through [`warn_stderr!`](crate::warn_stderr),
+//! which never panics: Storm closes the pipe at shutdown, and `eprintln!` would then turn
+//! a clean exit into a panic with exit code 101.
 
 use std::fs::File;
 use std::io;
@@ -24,4 +28,20 @@ pub fn take_stdout_for_protocol() -> io::Result<File> {
         }
         Ok(File::from_raw_fd(fd))
     }
+}
+
+/// Writes one line to stderr, ignoring errors (a closed or full stderr must not change
+/// what the host does or its exit code). Use [`warn_stderr!`](crate::warn_stderr).
+pub fn stderr_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut err = io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
+}
+
+/// `eprintln!` that cannot panic: see [`stderr_line`].
+#[macro_export]
+macro_rules! warn_stderr {
+    ($($arg:tt)*) => {
+        $crate::stdio::stderr_line(format_args!($($arg)*))
+    };
 }

@@ -165,7 +165,22 @@ pub(crate) unsafe extern "C" fn tick<B: Bolt>(inst: *mut c_void, t: *const Tuple
     }
 }
 
-/// `tuple <id> from <component>:<stream>` for error messages.
+/// `tuple <id> from <component>:<stream> (task N) [values…]` for error messages: the
+/// values cut to a bounded preview, so a huge tuple cannot flood the log.
 pub(crate) fn describe(t: &Tuple<'_>) -> String {
-    format!("tuple {} from {}:{}", t.id(), t.component(), t.stream())
+    const PREVIEW: usize = 200;
+    let values = t.values_json();
+    let mut end = values.len().min(PREVIEW);
+    while !values.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = if end < values.len() { "…" } else { "" };
+    format!(
+        "tuple {} from {}:{} (task {}) {}{more}",
+        t.id(),
+        t.component(),
+        t.stream(),
+        t.task(),
+        &values[..end]
+    )
 }

@@ -46,17 +46,54 @@ pub(crate) fn guarded<R>(
     f: impl FnOnce() -> Result<R, Error>,
 ) -> Result<R, Failure> {
     let _scope = logger::enter(host);
+    install_panic_hook();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => Err(Failure {
             message: error_chain(&*e),
             panicked: false,
         }),
-        Err(payload) => Err(Failure {
-            message: format!("panicked: {}", panic_message(&*payload)),
-            panicked: true,
-        }),
+        Err(payload) => {
+            let at = PANIC_AT
+                .with(|p| p.take())
+                .map(|at| format!(" at {at}"))
+                .unwrap_or_default();
+            Err(Failure {
+                message: format!("panicked{at}: {}", panic_message(&*payload)),
+                panicked: true,
+            })
+        }
     }
+}
+
+thread_local! {
+    /// `file:line:col` of the last panic on this thread, for the error report.
+    static PANIC_AT: std::cell::Cell<Option<String>> = const { std::cell::Cell::new(None) };
+}
+
+/// Records where panics happen, so the error the host logs and reports to Storm says
+/// `panicked at src/lib.rs:42:9: …`, not only the message. A plugin has its own copy of
+/// std and so its own hook; the previous hook still runs (it prints to stderr).
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Some(loc) = info.location() {
+                let at = format!("{}:{}:{}", loc.file(), loc.line(), loc.column());
+                PANIC_AT.with(|p| p.set(Some(at)));
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Writes one line to stderr, ignoring errors: `eprintln!` panics when Storm has closed
+/// the pipe, and that must not change what the component does.
+pub(crate) fn stderr_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
 }
 
 /// `error: cause: cause…`.
@@ -105,7 +142,7 @@ pub(crate) unsafe fn create<C>(
     make: impl FnOnce(&Context) -> Result<C, Error>,
 ) -> i32 {
     if let Err(msg) = HostHandle::check(host) {
-        eprintln!("{name}: {msg}");
+        stderr_line(format_args!("{name}: {msg}"));
         return STATUS_INVALID;
     }
     // SAFETY: checked just above; the host keeps the table alive.

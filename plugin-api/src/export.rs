@@ -238,7 +238,7 @@ pub unsafe fn entry(host: *const HostApiV1, registry: &'static Registry) -> *con
     match HostHandle::check(host) {
         Ok(()) => registry.plugin(),
         Err(msg) => {
-            eprintln!("plugin refused the host: {msg}");
+            crate::driver::stderr_line(format_args!("plugin refused the host: {msg}"));
             std::ptr::null()
         }
     }

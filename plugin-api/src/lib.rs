@@ -47,6 +47,8 @@
 //! Do not print to stdout: it belongs to the protocol (the host redirects it to stderr).
 
 #![deny(improper_ctypes, improper_ctypes_definitions)]
+// stdout is the protocol's and stderr may be closed: no printing macros in the library.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
 
 pub mod abi;
 pub mod batching;

@@ -120,7 +120,7 @@ struct Inner {
 impl Inner {
     /// Records a warning: kept, written to stderr and queued for Storm.
     fn warn(&mut self, text: String) {
-        eprintln!("sparse-host: warning: {text}");
+        crate::warn_stderr!("sparse-host: warning: {text}");
         self.queue(
             storm_level_number(Level::Warn),
             format!("WARN sparse_host::logging: {text}"),

@@ -205,3 +205,25 @@ fn closed_stdout_is_an_io_error_not_a_hang() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Storm closes its end of a task's stderr pipe at shutdown: the host's own messages must
+/// not panic (exit 101) but end with the exit code they mean.
+#[test]
+fn closed_stderr_pipe_does_not_change_the_exit_code() {
+    let dir = TempDir::new("closed-stderr");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // every write to the child's stderr now fails with EPIPE
+    let status = std::process::Command::new(host_bin())
+        .args(["--component", "nope::Missing", "--plugin-dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "plugin not found, with a dead stderr"
+    );
+}

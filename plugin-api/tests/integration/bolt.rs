@@ -190,6 +190,17 @@ fn panic_fails_reports_and_poisons_the_instance() {
     let f = b.process(cmd("panic", "p1")).unwrap_err();
     assert_eq!(f.status, plugin_api::abi::STATUS_PANIC);
     assert!(f.message.contains("deliberate panic"), "{f}");
+    // Where it panicked, and which tuple: the task log gets this message.
+    assert!(
+        f.message
+            .contains("panicked at plugin-api/tests/integration/bolt.rs:"),
+        "{f}"
+    );
+    assert!(
+        f.message
+            .contains(r#"tuple p1 from upstream:default (task 1) ["panic"]"#),
+        "{f}"
+    );
     b.assert_failed(&["p1"]);
     // Any later call is refused rather than running on a broken instance.
     assert!(b.process(cmd("emit", "p2")).is_err());
