@@ -43,6 +43,42 @@
 //!     }
 //! }
 //! ```
+//!
+//! Test it with [`BoltHarness::batching`](crate::testkit::BoltHarness::batching): feed
+//! tuples, then ticks, and check what each flush emitted and acked. Tuples are held, not
+//! acked, until the flush:
+//!
+//! ```
+//! # use plugin_api::{BatchingBolt, BoltOutput, Context, StreamDecl, Tuple, fields};
+//! # struct WordTotals;
+//! # impl BatchingBolt for WordTotals {
+//! #     type Key = String;
+//! #     const OUTPUTS: &'static [StreamDecl] = &[fields(&["word", "count"])];
+//! #     fn initialize(_ctx: &Context) -> plugin_api::Result<Self> { Ok(WordTotals) }
+//! #     fn group_key(&self, tuple: &Tuple<'_>) -> String {
+//! #         tuple.get::<String>(0).unwrap_or_default()
+//! #     }
+//! #     fn process_batch(&mut self, word: &String, tuples: &[Tuple<'static>],
+//! #                      out: &mut BoltOutput<'_>) -> plugin_api::Result {
+//! #         out.emit(&(word, tuples.len()))?;
+//! #         Ok(())
+//! #     }
+//! # }
+//! use plugin_api::testkit::{BoltHarness, HarnessConfig, Recorded, TupleBuilder};
+//! use serde_json::json;
+//!
+//! let mut bolt = BoltHarness::<plugin_api::testkit::Batched<WordTotals>>::batching(
+//!     HarnessConfig::default(),
+//! )
+//! .unwrap();
+//! for (id, word) in [("a", "dog"), ("b", "cat"), ("c", "dog")] {
+//!     bolt.process(TupleBuilder::new(json!([word])).id(id)).unwrap();
+//! }
+//! assert!(bolt.acked().is_empty()); // held until the flush
+//! bolt.tick(1).unwrap(); // ticks_between_batches() is 1 by default
+//! assert_eq!(bolt.emitted_values(), [json!(["dog", 2]), json!(["cat", 1])]);
+//! assert_eq!(bolt.acked().len(), 4); // the three tuples and the tick
+//! ```
 
 use std::collections::HashMap;
 use std::ffi::c_void;

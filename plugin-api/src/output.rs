@@ -349,6 +349,54 @@ impl<'a> SpoutOutput<'a> {
             .map(drop)
     }
 
+    /// An unreliable emit on a named stream (as [`BoltOutput::emit_to`]).
+    pub fn emit_to<V: Serialize + ?Sized>(
+        &mut self,
+        stream: &str,
+        values: &V,
+    ) -> Result<(), EmitError> {
+        self.emit_with::<V, ()>(values, None, Emit::to(stream))
+            .map(drop)
+    }
+
+    /// A reliable emit on a named stream: `ack` or `fail` gets `message_id` back.
+    ///
+    /// ```
+    /// use plugin_api::{Context, SpoutOutput, Spout, StreamDecl, stream};
+    /// use plugin_api::testkit::{Recorded, SpoutHarness};
+    ///
+    /// /// Emits every number on `evens` or `odds`, reliably.
+    /// struct Numbers(u64);
+    ///
+    /// impl Spout for Numbers {
+    ///     const OUTPUTS: &'static [StreamDecl] = &[stream("evens", &["n"]), stream("odds", &["n"])];
+    ///     fn initialize(_: &Context) -> plugin_api::Result<Self> {
+    ///         Ok(Numbers(0))
+    ///     }
+    ///     fn next_tuple(&mut self, out: &mut SpoutOutput<'_>) -> plugin_api::Result {
+    ///         let n = self.0;
+    ///         self.0 += 1;
+    ///         let to = if n % 2 == 0 { "evens" } else { "odds" };
+    ///         out.emit_reliable_to(to, &n, &[n])?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut spout = SpoutHarness::<Numbers>::new().unwrap();
+    /// spout.next_tuple().unwrap();
+    /// spout.next_tuple().unwrap();
+    /// assert_eq!(spout.emitted_on("odds"), [serde_json::json!([1])]);
+    /// ```
+    pub fn emit_reliable_to<I: Serialize + ?Sized, V: Serialize + ?Sized>(
+        &mut self,
+        stream: &str,
+        message_id: &I,
+        values: &V,
+    ) -> Result<(), EmitError> {
+        self.emit_with(values, Some(message_id), Emit::to(stream))
+            .map(drop)
+    }
+
     /// An emit with options, reliable when `message_id` is given. Returns the destination
     /// task ids when asked for or direct.
     pub fn emit_with<V: Serialize + ?Sized, I: Serialize + ?Sized>(
