@@ -25,6 +25,28 @@ const TEXT: [&str; 5] = [
     "snow white and the seven dwarfs",
     "i am at two with nature",
 ];
+/// Sentences with what Storm's JSON writer escapes or passes through: `/` (written `\/`),
+/// `\`, `"`, a tab, non-ASCII (raw UTF-8), `€` (U+20AC), emoji (beyond the BMP), U+2028
+/// (written `\u2028`; a separator for `split_whitespace`), and a 20,000-character word.
+/// Every word must be counted exactly as sent.
+fn special_text() -> Vec<String> {
+    vec![
+        "and/or https://example.com/a/b C:\\tmp\\x".into(),
+        "she said \"hi\" it's\ttabbed".into(),
+        "café naïve € ™ 日本語 Ünïcödé".into(),
+        "emoji 😀 🎉 👩‍👩‍👧 line\u{2028}sep para\u{2029}sep".into(),
+        format!("long {}/end", "w".repeat(20_000)),
+    ]
+}
+
+/// The sentences the spout cycles through: interop's defaults and [`special_text`].
+fn all_text() -> Vec<String> {
+    TEXT.iter()
+        .map(|s| s.to_string())
+        .chain(special_text())
+        .collect()
+}
+
 /// Sentences the interop spout emits.
 const SENTENCES: usize = 40;
 /// The splitter fails every k-th tuple it receives.
@@ -238,8 +260,9 @@ fn kv(line: &str) -> HashMap<&str, &str> {
 /// Per-word counts of the interop spout's sentences.
 fn expected_counts() -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
+    let text = all_text();
     for i in 0..SENTENCES {
-        for w in TEXT[i % TEXT.len()].split_whitespace() {
+        for w in text[i % text.len()].split_whitespace() {
             *m.entry(w.to_string()).or_insert(0) += 1;
         }
     }
@@ -280,6 +303,7 @@ fn secs_of(line: &str) -> f64 {
 fn interop_options(log_dir: &Path) -> Vec<String> {
     vec![
         format!("interop.sentences={SENTENCES}"),
+        format!("interop.text={}", serde_json::Value::from(all_text())),
         format!("interop.fail_every={FAIL_EVERY}"),
         format!("topology.subprocess.timeout.secs={SUBPROCESS_TIMEOUT}"),
         format!("streamparse.log.path={}", log_dir.display()),
