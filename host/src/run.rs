@@ -89,6 +89,9 @@ fn run(args: Args) -> Result<(), HostError> {
             .map_err(|e| HostError::Protocol(format!("the handshake context is not JSON: {e}")))?;
         let settings =
             LogSettings::from_conf(&conf).map_err(|e| HostError::Config(e.to_string()))?;
+        if let Some(limit) = max_frame_bytes(&conf)? {
+            session.set_max_frame(limit);
+        }
         let id = TaskIdentity {
             topology: conf
                 .get("topology.name")
@@ -178,4 +181,26 @@ fn list(dirs: &[PathBuf], mut out: std::fs::File) -> Result<(), HostError> {
     out.write_all(lines.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| HostError::Io(format!("writing the list: {e}")))
+}
+
+/// `sparse.max.frame.bytes`: the largest message the host accepts from Storm (default
+/// [`sparse_protocol::frame::DEFAULT_MAX_FRAME`]); a whole number from 1024 up.
+fn max_frame_bytes(
+    conf: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Option<usize>, HostError> {
+    const KEY: &str = "sparse.max.frame.bytes";
+    let Some(v) = conf.get(KEY).filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let n = match v {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    match n.and_then(|n| usize::try_from(n).ok()) {
+        Some(n) if n >= 1024 => Ok(Some(n)),
+        _ => Err(HostError::Config(format!(
+            "{KEY} must be a whole number of bytes, at least 1024; got {v}"
+        ))),
+    }
 }

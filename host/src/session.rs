@@ -193,6 +193,11 @@ impl<R: Read, W: Write> Session<R, W> {
         self.whoami = format!("{component}:{task}");
     }
 
+    /// The largest message accepted from Storm (`sparse.max.frame.bytes`).
+    pub fn set_max_frame(&mut self, bytes: usize) {
+        self.reader.set_max_frame(bytes);
+    }
+
     /// Routes host log records and Storm-bound records through `log`.
     pub fn set_log(&mut self, log: &'static LogHandle) {
         self.log = Some(log);

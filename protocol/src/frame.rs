@@ -15,6 +15,11 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 /// The terminator written after every message.
 pub const TERMINATOR: &[u8] = b"\nend\n";
 
+/// The largest message a [`FrameReader`] accepts by default: 64 MiB. Storm has no limit
+/// (a larger message would exhaust its heap first); a peer that never sends `end` must not
+/// exhaust ours. Change it with [`FrameReader::set_max_frame`].
+pub const DEFAULT_MAX_FRAME: usize = 64 * 1024 * 1024;
+
 /// Why a frame could not be read.
 #[derive(Debug)]
 pub enum FrameError {
@@ -28,6 +33,13 @@ pub enum FrameError {
     },
     /// An `end` line with nothing but whitespace before it.
     EmptyMessage,
+    /// The message grew past the reader's limit before its `end` line.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+        /// The start of the message (lossy UTF-8, at most 200 bytes).
+        partial: String,
+    },
     /// The message is not valid UTF-8.
     InvalidUtf8 {
         /// Byte offset of the first invalid byte within the message.
@@ -46,6 +58,11 @@ impl fmt::Display for FrameError {
             FrameError::EmptyMessage => {
                 write!(f, "empty message (an `end` line with no JSON before it)")
             }
+            FrameError::TooLarge { limit, partial } => write!(
+                f,
+                "message larger than {limit} bytes without an `end` line (starts {partial:?}); \
+                 the limit is sparse.max.frame.bytes"
+            ),
             FrameError::InvalidUtf8 { offset } => {
                 write!(
                     f,
@@ -76,14 +93,23 @@ impl From<io::Error> for FrameError {
 /// Buffered: one `read()` may bring many messages, and a message may span many reads.
 pub struct FrameReader<R> {
     inner: BufReader<R>,
+    max_frame: usize,
 }
 
 impl<R: Read> FrameReader<R> {
-    /// Wraps a reader with a 64 KiB buffer.
+    /// Wraps a reader with a 64 KiB buffer, accepting messages of up to
+    /// [`DEFAULT_MAX_FRAME`] bytes.
     pub fn new(inner: R) -> Self {
         FrameReader {
             inner: BufReader::with_capacity(64 * 1024, inner),
+            max_frame: DEFAULT_MAX_FRAME,
         }
+    }
+
+    /// Sets the largest message accepted, in bytes (at least 1 KiB): a longer one is
+    /// [`FrameError::TooLarge`], found before more than that is held in memory.
+    pub fn set_max_frame(&mut self, bytes: usize) {
+        self.max_frame = bytes.max(1024);
     }
 
     /// True when bytes are already buffered, so the next read will not block on the
@@ -100,7 +126,13 @@ impl<R: Read> FrameReader<R> {
         out.clear();
         loop {
             let start = out.len();
-            let n = self.inner.read_until(b'\n', out)?;
+            // One line at a time, never holding much more than the limit: the message, its
+            // line end and an `end\r\n` line fit in `max_frame + 7`.
+            let room = (self.max_frame + 7).saturating_sub(start) as u64;
+            let n = (&mut self.inner).take(room).read_until(b'\n', out)?;
+            if n as u64 == room && out.last() != Some(&b'\n') {
+                return Err(self.too_large(out));
+            }
             if n == 0 {
                 if out.iter().all(u8::is_ascii_whitespace) {
                     out.clear();
@@ -128,6 +160,17 @@ impl<R: Read> FrameReader<R> {
                 }
                 return Ok(true);
             }
+            if out.len() > self.max_frame + 2 {
+                return Err(self.too_large(out));
+            }
+        }
+    }
+
+    fn too_large(&self, out: &[u8]) -> FrameError {
+        let shown = &out[..out.len().min(200)];
+        FrameError::TooLarge {
+            limit: self.max_frame,
+            partial: String::from_utf8_lossy(shown).into_owned(),
         }
     }
 
@@ -253,6 +296,38 @@ mod tests {
             Err(FrameError::InvalidUtf8 { offset }) => assert_eq!(offset, 4),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_message_past_the_limit_is_refused_before_it_is_held() {
+        let mut big = vec![b'x'; 5000];
+        big.extend_from_slice(b"\nend\n");
+        let mut r = FrameReader::new(Trickle {
+            data: &big,
+            chunk: 333,
+        });
+        r.set_max_frame(4096);
+        let mut buf = Vec::new();
+        match r.read_frame(&mut buf) {
+            Err(FrameError::TooLarge { limit, .. }) => assert_eq!(limit, 4096),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(buf.len() <= 4096 + 7, "held {} bytes", buf.len());
+        // Many short lines add up too.
+        let lines = "[1,\n".repeat(2000) + "2]\nend\n";
+        let mut r = FrameReader::new(lines.as_bytes());
+        r.set_max_frame(4096);
+        assert!(matches!(
+            r.read_frame(&mut buf),
+            Err(FrameError::TooLarge { .. })
+        ));
+        // Exactly at the limit is fine, with CRLF.
+        let mut exact = vec![b'7'; 4096];
+        exact.extend_from_slice(b"\r\nend\r\n");
+        let mut r = FrameReader::new(&exact[..]);
+        r.set_max_frame(4096);
+        assert!(r.read_frame(&mut buf).unwrap());
+        assert_eq!(buf.len(), 4096);
     }
 
     #[test]

@@ -227,3 +227,51 @@ fn closed_stderr_pipe_does_not_change_the_exit_code() {
         "plugin not found, with a dead stderr"
     );
 }
+
+/// A message that never ends is refused once it passes the limit (exit 7, the size
+/// named), instead of growing the host's memory without bound.
+#[test]
+fn a_message_past_the_frame_limit_is_a_protocol_error() {
+    let dir = TempDir::new("frame-limit");
+    let mut input = handshake(
+        dir.path(),
+        "sentence-splitter",
+        5,
+        json!({"sparse.max.frame.bytes": 4096}),
+    );
+    input.push_str(&"x".repeat(100_000));
+    let run = run_host(&strs(&wordcount_args("SentenceSplitter")), &input);
+    assert_eq!(run.code, 7, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("larger than 4096 bytes"),
+        "{}",
+        run.stderr
+    );
+
+    // The default limit (64 MiB) holds without any setting.
+    let mut input = handshake(dir.path(), "sentence-splitter", 5, json!({}));
+    input.push_str(&"y".repeat(65 * 1024 * 1024));
+    let run = run_host(&strs(&wordcount_args("SentenceSplitter")), &input);
+    assert_eq!(
+        run.code,
+        7,
+        "stderr: {}",
+        &run.stderr[..run.stderr.len().min(500)]
+    );
+    assert!(run.stderr.contains("larger than 67108864 bytes"));
+
+    // A bad value is a configuration error naming the key.
+    let input = handshake(
+        dir.path(),
+        "sentence-splitter",
+        5,
+        json!({"sparse.max.frame.bytes": "lots"}),
+    );
+    let run = run_host(&strs(&wordcount_args("SentenceSplitter")), &input);
+    assert_eq!(run.code, 9, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("sparse.max.frame.bytes"),
+        "{}",
+        run.stderr
+    );
+}
