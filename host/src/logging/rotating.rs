@@ -178,7 +178,14 @@ impl RotatingFile {
             self.last_flush = Instant::now();
             flushed?;
         }
-        for n in (1..self.backup_count).rev() {
+        // Shift only the backups that exist (`.1` … `.k`, contiguous as this writer leaves
+        // them), so a rollover costs what the backups cost, not `backup_count` renames:
+        // Python renames every slot, which hangs for a count of millions.
+        let mut existing = 0;
+        while existing + 1 < self.backup_count && backup_path(&self.path, existing + 1).exists() {
+            existing += 1;
+        }
+        for n in (1..=existing).rev() {
             match replace(&backup_path(&self.path, n), &backup_path(&self.path, n + 1)) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
@@ -324,6 +331,25 @@ pub(crate) mod tests {
         assert_eq!(lines(&f.backup_path(2)), [4, 5]);
         assert!(!f.backup_path(3).exists());
         assert_eq!(fs::read_dir(&d.0).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn rollover_costs_the_existing_backups_not_the_maximum() {
+        // A count of 2^32-1 used to mean 4 billion renames per rollover (a hung task).
+        let d = TempDir::new("huge-count");
+        let base = d.0.join("h.log");
+        let mut f = RotatingFile::open(&base, 30, u32::MAX).unwrap();
+        for i in 0..20 {
+            f.write_record(&rec(i, 10)).unwrap();
+        }
+        f.flush().unwrap();
+        // 3 records per file: 6 full backups and the base, nothing lost, oldest highest.
+        assert_eq!(fs::read_dir(&d.0).unwrap().count(), 7);
+        assert_eq!(
+            read(&f.backup_path(6)).unwrap(),
+            "000000000\n000000001\n000000002\n"
+        );
+        assert_eq!(read(&base).unwrap(), "000000018\n000000019\n");
     }
 
     #[test]

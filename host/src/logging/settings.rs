@@ -22,7 +22,7 @@
 //!   unknown name is an error.
 //! * Numbers may be JSON numbers (an integral float such as `1e6` is accepted) or strings
 //!   holding a decimal integer (`"1000000"`). Negative, fractional, non-numeric or too large
-//!   values are errors. `backup_count` must fit in a `u32`.
+//!   values are errors. `backup_count` is at most 100,000.
 //! * `topology.debug` must be a boolean (or the strings `"true"`/`"false"`); it never makes
 //!   the level *less* verbose, so `trace` stays `trace`.
 //! * Every error names the key actually read (the alias if that is where the value came from)
@@ -45,7 +45,9 @@ pub const DEFAULT_STORM_LEVEL: LevelFilter = LevelFilter::Warn;
 
 const EXPECTED_LEVEL: &str = "expected one of critical, error, warning, info, debug, trace";
 const EXPECTED_COUNT: &str = "expected a non-negative integer";
-const EXPECTED_BACKUPS: &str = "expected a non-negative integer no larger than 4294967295";
+const EXPECTED_BACKUPS: &str = "expected a whole number of rotated files to keep, from 0 to 100000";
+/// The largest `backup_count` accepted: more is a typo, not a retention policy.
+pub const MAX_BACKUP_COUNT: u32 = 100_000;
 const EXPECTED_PATH: &str = "expected a string or null";
 const EXPECTED_BOOL: &str = "expected true or false";
 
@@ -105,6 +107,7 @@ impl LogSettings {
         if let Some((key, value)) = lookup(conf, "backup_count") {
             settings.backup_count = parse_u64(value)
                 .and_then(|n| u32::try_from(n).ok())
+                .filter(|&n| n <= MAX_BACKUP_COUNT)
                 .ok_or_else(|| LogConfigError::new(key, value, EXPECTED_BACKUPS))?;
         }
         if let Some((key, value)) = lookup(conf, "level") {
@@ -412,8 +415,13 @@ mod tests {
         assert_eq!(s.max_bytes, 1_000_000);
         let s = settings(json!({"streamparse.log.max_bytes": "0"}));
         assert_eq!(s.max_bytes, 0);
-        let s = settings(json!({"streamparse.log.backup_count": 4_294_967_295u64}));
-        assert_eq!(s.backup_count, u32::MAX);
+        let s = settings(json!({"streamparse.log.backup_count": 100_000}));
+        assert_eq!(s.backup_count, MAX_BACKUP_COUNT);
+        for absurd in [json!(100_001), json!(4_294_967_295u64), json!(1e7)] {
+            let conf = json!({ "streamparse.log.backup_count": absurd });
+            let err = LogSettings::from_conf(conf.as_object().unwrap()).unwrap_err();
+            assert!(err.to_string().contains("from 0 to 100000"), "{err}");
+        }
     }
 
     #[test]
@@ -444,7 +452,7 @@ mod tests {
         assert_eq!(
             error(json!({"pystorm.log.backup_count": "-3"})),
             "invalid value for pystorm.log.backup_count: \"-3\" \
-             (expected a non-negative integer no larger than 4294967295)"
+             (expected a whole number of rotated files to keep, from 0 to 100000)"
         );
         for bad in [
             json!(1.5),

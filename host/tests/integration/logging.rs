@@ -128,7 +128,7 @@ fn settings_errors_name_key_and_value() {
         (
             json!({"streamparse.log.backup_count": -1}),
             "invalid value for streamparse.log.backup_count: -1 \
-             (expected a non-negative integer no larger than 4294967295)",
+             (expected a whole number of rotated files to keep, from 0 to 100000)",
         ),
     ];
     for (c, want) in cases {
