@@ -165,6 +165,26 @@ pub struct Loaded {
 
 /// Parses `config.json` text; `path` is only used in messages.
 pub fn parse(src: &str, path: &Path) -> Result<Loaded, ConfigError> {
+    // serde reads a JSON array into a struct by position (`["nope/"]` would name the
+    // topology folder): the top level must be an object.
+    match src.trim_start().chars().next() {
+        Some('{') => {}
+        first => {
+            let found = match first {
+                None => "nothing",
+                Some('[') => "an array",
+                Some('"') => "a string",
+                Some('t' | 'f') => "a boolean",
+                Some('n') => "null",
+                Some(_) => "a number or invalid JSON",
+            };
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key_path: String::new(),
+                message: format!("the top level must be a JSON object ({{ ... }}), found {found}"),
+            });
+        }
+    }
     let mut unknown = Vec::new();
     let mut de = serde_json::Deserializer::from_str(src);
     let mut track = serde_path_to_error::Track::new();
@@ -198,6 +218,24 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_top_level_must_be_an_object() {
+        for (src, found) in [
+            (r#"["nope/"]"#, "an array"),
+            ("  ", "nothing"),
+            ("42", "a number"),
+            ("null", "null"),
+        ] {
+            let err = parse(src, Path::new("config.json"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("top level must be a JSON object"), "{err}");
+            assert!(err.contains(found), "{err}");
+            assert!(err.contains("config.json"), "{err}");
+        }
+        assert!(parse(" \n{}", Path::new("config.json")).is_ok());
+    }
 
     #[test]
     fn wrong_type_names_the_key_path() {

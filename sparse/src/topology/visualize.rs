@@ -54,11 +54,22 @@ pub fn layers(t: &Topology) -> Vec<usize> {
     depth
 }
 
+/// Text for an SVG attribute or element: XML's five specials as entities, and every
+/// control character (which XML 1.0 forbids, even as `&#N;`) as visible `\u{N}`.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Renders `t` as a standalone SVG document.
@@ -183,13 +194,22 @@ pub fn to_svg(t: &Topology) -> String {
     s
 }
 
+/// A DOT quoted string; control characters become visible `\u{N}` (DOT has no escape
+/// for them, and a raw one would reach the terminal or break the file).
 fn dot_str(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', "\\n")
-    )
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Renders `t` as a Graphviz DOT digraph.
@@ -227,4 +247,22 @@ pub fn to_dot(t: &Topology) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_ids_are_escaped() {
+        let src = "(defn t [o] [{\"sp\u{1b}[31mout\" (rust-spout-spec o \"a::S\" [\"f\"])} \
+                   {\"b<&>'\\\"\u{7}\" (rust-bolt-spec o {\"sp\u{1b}[31mout\" :shuffle} \"a::B\" [])}])";
+        let t = crate::topology::clj::load_str(src, std::path::Path::new("t.clj")).unwrap();
+        let svg = to_svg(&t);
+        assert!(!svg.chars().any(|c| c.is_control() && c != '\n'), "{svg}");
+        assert!(svg.contains("sp\\u{1b}[31mout"), "{svg}");
+        assert!(svg.contains("b&lt;&amp;&gt;&apos;&quot;\\u{7}"), "{svg}");
+        let dot = to_dot(&t);
+        assert!(!dot.chars().any(|c| c.is_control() && c != '\n'), "{dot}");
+    }
 }
