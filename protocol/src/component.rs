@@ -505,4 +505,47 @@ mod scan_properties {
             prop_assert_eq!(a, b);
         }
     }
+
+    proptest! {
+        /// Arbitrary text never panics the scan; where it reads something, serde reads
+        /// the same (the scan is a fast path, never a different parser).
+        #[test]
+        fn scan_never_panics_and_agrees_when_it_reads(text in ".{0,200}") {
+            if let Ok(view) = TupleView::parse(&text) {
+                let slow: BoltTuple = serde_json::from_str(&text).unwrap();
+                prop_assert_eq!(view.task, slow.task);
+                prop_assert_eq!(&view.stream, &slow.stream);
+            }
+        }
+
+        /// Valid messages with one byte changed, dropped or repeated: an error or the
+        /// same reading as serde, never a panic or a different value.
+        #[test]
+        fn mutated_messages_are_rejected_or_read_as_serde_reads(
+            values in prop::collection::vec(value(), 0..4),
+            at in any::<prop::sample::Index>(),
+            edit in 0u8..3,
+            byte in any::<u8>(),
+        ) {
+            let text = json!({"id": "7", "comp": "c/x", "stream": "s", "task": 3, "tuple": values}).to_string();
+            let mut bytes = text.into_bytes();
+            let i = at.index(bytes.len());
+            match edit {
+                0 => bytes[i] = byte,
+                1 => { bytes.remove(i); }
+                _ => { let b = bytes[i]; bytes.insert(i, b); }
+            }
+            if let Ok(text) = String::from_utf8(bytes) {
+                let fast = TupleView::parse(&text);
+                let slow = serde_json::from_str::<BoltTuple>(&text);
+                if let (Ok(view), Ok(slow)) = (fast, slow) {
+                    prop_assert_eq!(view.task, slow.task);
+                    prop_assert_eq!(&view.comp, &slow.comp);
+                    let a: Result<Value, _> = serde_json::from_str(view.values);
+                    let b: Result<Value, _> = serde_json::from_str(slow.tuple.get());
+                    prop_assert_eq!(a.ok(), b.ok());
+                }
+            }
+        }
+    }
 }

@@ -337,4 +337,48 @@ mod tests {
         write_frame(&mut wire, msg.as_bytes()).unwrap();
         assert_eq!(all_frames(&wire, 1).unwrap(), [msg]);
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any bytes in any chunking: frames, a clean end or an error; never a panic,
+            /// and never more held than the limit allows.
+            #[test]
+            fn arbitrary_input_never_panics(
+                data in prop::collection::vec(any::<u8>(), 0..2000),
+                chunk in 1usize..64,
+            ) {
+                let mut r = FrameReader::new(Trickle { data: &data, chunk });
+                r.set_max_frame(1024);
+                let mut buf = Vec::new();
+                for _ in 0..data.len() + 1 {
+                    match r.read_frame_str(&mut buf) {
+                        Ok(Some(_)) => prop_assert!(buf.len() <= 1024 + 7),
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            }
+
+            /// Messages written with `write_frame` come back unchanged, however split.
+            #[test]
+            fn written_frames_read_back(
+                msgs in prop::collection::vec(
+                    "[^\\n\\r]{0,40}[a-z0-9{}\\]\"é😀]".prop_filter("not a terminator", |m| m.trim() != "end"),
+                    1..8,
+                ),
+                chunk in 1usize..32,
+            ) {
+                let mut wire = Vec::new();
+                for m in &msgs {
+                    write_frame(&mut wire, m.as_bytes()).unwrap();
+                }
+                let got = all_frames(&wire, chunk).unwrap();
+                let want: Vec<String> = msgs.iter().map(|m| m.trim_start().to_string()).collect();
+                let got: Vec<String> = got.iter().map(|m| m.trim_start().to_string()).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
 }
