@@ -32,6 +32,10 @@ fn every_topology_example_in_the_docs_is_valid() {
         let t = sparse::topology::clj::load_str(src, Path::new("docs.clj"))
             .unwrap_or_else(|e| panic!("example {}: {e}\n{src}", i + 1));
         let problems: Vec<String> = validate(&t).iter().map(|d| d.to_string()).collect();
-        assert!(problems.is_empty(), "example {}: {problems:#?}\n{src}", i + 1);
+        assert!(
+            problems.is_empty(),
+            "example {}: {problems:#?}\n{src}",
+            i + 1
+        );
     }
 }

@@ -2,10 +2,10 @@
 
 /// The `sparse` binary: `check`, `visualize`, exit codes.
 mod cli;
-/// The seed's example topologies and other DSL files load to the expected models.
-mod dsl;
 /// The examples in `docs/topologies.md` are valid topologies.
 mod docs;
+/// The seed's example topologies and other DSL files load to the expected models.
+mod dsl;
 /// Malformed topology files give the expected located errors.
 mod errors;
 /// Flux YAML: the wordcount equivalence and the write/read round trip.
