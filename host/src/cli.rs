@@ -26,6 +26,12 @@ pub struct Args {
     /// List every component in the plugins found, with kind and outputs, and exit.
     #[arg(long, conflicts_with = "component")]
     pub list: bool,
+
+    /// With `--list`: print one JSON document instead (the directories searched, every
+    /// plugin with its components, and the libraries skipped with why), for tools such as
+    /// `sparse check`.
+    #[arg(long, requires = "list")]
+    pub json: bool,
 }
 
 /// The exit codes, shown by `--help`.

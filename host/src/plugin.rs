@@ -221,6 +221,148 @@ impl Plugin {
     }
 }
 
+/// Every plugin library in a list of directories: what `--list` prints.
+pub struct Discovery {
+    /// The directories searched, in order.
+    pub searched: Vec<PathBuf>,
+    /// The plugins that loaded, in search order (a file name shadowed by an earlier
+    /// directory is not loaded again, as [`find_library`] would not reach it).
+    pub plugins: Vec<Found>,
+    /// Libraries named like plugins that did not load (other shared libraries, another
+    /// ABI), with why.
+    pub skipped: Vec<(PathBuf, HostError)>,
+}
+
+/// A plugin found by [`discover`].
+pub struct Found {
+    /// The crate name from the file name (`libword_count.so` → `word_count`), as
+    /// `--component CRATE::TYPE` reaches it.
+    pub krate: String,
+    /// The loaded plugin.
+    pub plugin: Plugin,
+}
+
+/// Loads every `lib<crate>.so` in `dirs` (see [`Discovery`]).
+pub fn discover(dirs: &[PathBuf], host: &'static HostApiV1) -> Discovery {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut found = Discovery {
+        searched: dirs.to_vec(),
+        plugins: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for path in files {
+            let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+                continue;
+            };
+            let Some(krate) = file
+                .strip_prefix(std::env::consts::DLL_PREFIX)
+                .and_then(|f| f.strip_suffix(std::env::consts::DLL_SUFFIX))
+            else {
+                continue;
+            };
+            if library_file(krate) != file || !seen.insert(file.to_owned()) {
+                continue;
+            }
+            match Plugin::load(&path, host) {
+                Ok(plugin) => found.plugins.push(Found {
+                    krate: krate.to_owned(),
+                    plugin,
+                }),
+                Err(e) => found.skipped.push((path, e)),
+            }
+        }
+    }
+    found
+}
+
+impl Discovery {
+    /// One line per component: `CRATE::TYPE`, kind, outputs JSON and the library path,
+    /// tab-separated.
+    pub fn to_text(&self) -> String {
+        let mut lines = String::new();
+        for f in &self.plugins {
+            for c in f.plugin.components() {
+                lines.push_str(&format!(
+                    "{}::{}\t{}\t{}\t{}\n",
+                    f.krate,
+                    c.name(),
+                    c.kind_name(),
+                    c.outputs_json(),
+                    f.plugin.path.display()
+                ));
+            }
+        }
+        lines
+    }
+
+    /// The JSON document of `--list --json`. Paths are absolute (relative ones are taken
+    /// from `cwd`, as the search does); a component whose outputs are not JSON gets
+    /// `"outputs": null` and an `"outputs_error"`.
+    ///
+    /// ```json
+    /// {"sparse_host": "0.1.0", "abi": "1.0",
+    ///  "searched": ["/p/target/release", "/usr/local/bin/plugins", "/usr/local/bin", "/p/plugins"],
+    ///  "plugins": [{"crate": "wordcount", "name": "wordcount", "version": "0.1.0",
+    ///               "path": "/p/target/release/libwordcount.so",
+    ///               "components": [{"name": "SentenceSpout", "kind": "spout",
+    ///                               "outputs": {"default": {"fields": ["sentence"], "direct": false}}}]}],
+    ///  "skipped": [{"path": "/p/target/release/libother.so", "error": "cannot use plugin ..."}]}
+    /// ```
+    pub fn to_json(&self, cwd: &Path) -> serde_json::Value {
+        use serde_json::{Value, json};
+        let abs = |p: &Path| cwd.join(p).display().to_string();
+        let plugins: Vec<Value> = self
+            .plugins
+            .iter()
+            .map(|f| {
+                let components: Vec<Value> = f
+                    .plugin
+                    .components()
+                    .map(|c| {
+                        let mut v = json!({ "name": c.name(), "kind": c.kind_name() });
+                        match serde_json::from_str::<Value>(c.outputs_json()) {
+                            Ok(outputs) => v["outputs"] = outputs,
+                            Err(e) => {
+                                v["outputs"] = Value::Null;
+                                v["outputs_error"] = json!(format!(
+                                    "the declared outputs are not JSON ({e}): {}",
+                                    c.outputs_json()
+                                ));
+                            }
+                        }
+                        v
+                    })
+                    .collect();
+                json!({
+                    "crate": f.krate,
+                    "name": f.plugin.name(),
+                    "version": f.plugin.version(),
+                    "path": abs(&f.plugin.path),
+                    "components": components,
+                })
+            })
+            .collect();
+        let skipped: Vec<Value> = self
+            .skipped
+            .iter()
+            .map(|(p, e)| json!({ "path": abs(p), "error": e.to_string() }))
+            .collect();
+        json!({
+            "sparse_host": env!("CARGO_PKG_VERSION"),
+            "abi": format!("{ABI_MAJOR}.{ABI_MINOR}"),
+            "searched": self.searched.iter().map(|d| abs(d)).collect::<Vec<_>>(),
+            "plugins": plugins,
+            "skipped": skipped,
+        })
+    }
+}
+
 fn utf8(s: abi::SpStr, what: &str) -> Result<(), String> {
     if s.len > 0 && s.ptr.is_null() {
         return Err(format!("{what} is a null pointer with a length"));

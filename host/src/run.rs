@@ -8,7 +8,7 @@ use plugin_api::abi::{ABI_MAJOR, ABI_MINOR, HostApiV1};
 use crate::cli::Args;
 use crate::error::{HostError, exit};
 use crate::logging::{self, LogHandle, LogSettings, TaskIdentity};
-use crate::plugin::{ComponentName, Plugin, library_file, search_dirs};
+use crate::plugin::{ComponentName, Plugin, search_dirs};
 use crate::session::{self, Session};
 
 /// Runs `sparse-host` with parsed arguments; returns the exit code.
@@ -70,7 +70,7 @@ fn run(args: Args) -> Result<(), HostError> {
         .map_err(|e| HostError::Io(format!("cannot set up the protocol stream on stdout: {e}")))?;
     let dirs = search_dirs(&args.plugin_dirs);
     if args.list {
-        return list(&dirs, protocol_out);
+        return list(&dirs, args.json, protocol_out);
     }
     let name = ComponentName::parse(args.component.as_deref().unwrap_or_default())?;
     let path = crate::plugin::find_library(&name.library_file(), &dirs)?;
@@ -139,46 +139,20 @@ fn run(args: Args) -> Result<(), HostError> {
     r
 }
 
-fn list(dirs: &[PathBuf], mut out: std::fs::File) -> Result<(), HostError> {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut lines = String::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        files.sort();
-        for path in files {
-            let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
-                continue;
-            };
-            let Some(krate) = file
-                .strip_prefix(std::env::consts::DLL_PREFIX)
-                .and_then(|f| f.strip_suffix(std::env::consts::DLL_SUFFIX))
-            else {
-                continue;
-            };
-            if library_file(krate) != file || !seen.insert(file.to_owned()) {
-                continue;
-            }
-            match Plugin::load(&path, &DISCOVERY_API) {
-                Ok(plugin) => {
-                    for c in plugin.components() {
-                        lines.push_str(&format!(
-                            "{krate}::{}\t{}\t{}\t{}\n",
-                            c.name(),
-                            c.kind_name(),
-                            c.outputs_json(),
-                            path.display()
-                        ));
-                    }
-                }
-                // Other shared libraries may sit next to plugins: say so, skip them.
-                Err(e) => crate::warn_stderr!("sparse-host: skipping {}: {e}", path.display()),
-            }
+fn list(dirs: &[PathBuf], json: bool, mut out: std::fs::File) -> Result<(), HostError> {
+    let found = crate::plugin::discover(dirs, &DISCOVERY_API);
+    let text = if json {
+        let cwd = std::env::current_dir()
+            .map_err(|e| HostError::Io(format!("cannot read the current directory: {e}")))?;
+        format!("{}\n", found.to_json(&cwd))
+    } else {
+        // Other shared libraries may sit next to plugins: say so, skip them.
+        for (path, e) in &found.skipped {
+            crate::warn_stderr!("sparse-host: skipping {}: {e}", path.display());
         }
-    }
-    out.write_all(lines.as_bytes())
+        found.to_text()
+    };
+    out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| HostError::Io(format!("writing the list: {e}")))
 }

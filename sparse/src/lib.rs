@@ -5,6 +5,8 @@
 //!
 //! - [`topology`]: the shared topology model, the Clojure DSL and Flux YAML front ends,
 //!   validation against Storm's rules, and the text/SVG/DOT renderings;
+//! - [`plugins`]: what the component plugins export (`sparse-host --list --json`) and
+//!   `sparse check`'s comparison of a topology against it;
 //! - [`config`]: the `config.json` file;
 //! - [`project`]: finding the project root, the topology file, the environment and the merged
 //!   options (what `run` and `submit` start from);
@@ -20,6 +22,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod jar;
+pub mod plugins;
 pub mod project;
 pub mod quickstart;
 pub mod release;

@@ -10,6 +10,8 @@ mod abi;
 mod bolt;
 // Command line, plugin search and start-up failures.
 mod errors;
+// `--list --json`: the catalogue of plugins that `sparse check` reads.
+mod list;
 // Logging through the real binary: plugin records reach the task file; a million records.
 mod log_e2e;
 // The logging module's public API.

@@ -29,7 +29,8 @@ macro_rules! registry {
 }
 
 registry! {
-    /// Load and validate a topology; print its components, tasks, streams and groupings.
+    /// Load and validate a topology and check its Rust components against their plugins;
+    /// print its components, tasks, streams and groupings.
     Check => check,
     /// Draw a topology as SVG (or Graphviz DOT).
     Visualize => visualize,

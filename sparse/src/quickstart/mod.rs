@@ -1,6 +1,9 @@
 //! The project generator behind `sparse quickstart NAME`: a new Cargo workspace holding one
-//! plugin crate (a spout and a bolt with unit tests), the topology in the Clojure DSL and in
-//! Flux YAML, `config.json`, `.gitignore` and a README.
+//! plugin crate (a spout and a bolt with unit tests), the topology in the Clojure DSL,
+//! `config.json`, `.gitignore` and a README.
+//!
+//! One topology file only: a hand-kept Flux YAML twin would drift from the `.clj`, and
+//! `sparse jar` writes the Flux YAML Storm needs from the `.clj` anyway.
 //!
 //! The work is split so that each part can be tested alone:
 //!
@@ -195,7 +198,6 @@ const T_WORKSPACE: &str = include_str!("templates/workspace.Cargo.toml.tmpl");
 const T_PLUGIN: &str = include_str!("templates/plugin.Cargo.toml.tmpl");
 const T_LIB: &str = include_str!("templates/lib.rs.tmpl");
 const T_CLJ: &str = include_str!("templates/topology.clj.tmpl");
-const T_YAML: &str = include_str!("templates/topology.yaml.tmpl");
 const T_CONFIG: &str = include_str!("templates/config.json.tmpl");
 const T_GITIGNORE: &str = include_str!("templates/gitignore.tmpl");
 const T_README: &str = include_str!("templates/README.md.tmpl");
@@ -266,7 +268,6 @@ pub fn render(name: &str, dep: &PluginApiDep) -> Vec<File> {
         file(format!("plugins/{name}/Cargo.toml"), T_PLUGIN),
         file(format!("plugins/{name}/src/lib.rs"), T_LIB),
         file(format!("topologies/{name}.clj"), T_CLJ),
-        file(format!("topologies/{name}.yaml"), T_YAML),
         file("config.json".into(), T_CONFIG),
         file(".gitignore".into(), T_GITIGNORE),
         file("README.md".into(), T_README),
@@ -487,7 +488,8 @@ mod tests {
         // A folder that is not plugin-api is not taken for it.
         let dep = PluginApiDep::from_candidate(Path::new(env!("CARGO_MANIFEST_DIR")), "1.2.3");
         assert_eq!(dep, PluginApiDep::Version("1.2.3".into()));
-        let readme = &render("x", &PluginApiDep::Version("1.2.3".into()))[7];
+        let files = render("x", &PluginApiDep::Version("1.2.3".into()));
+        let readme = files.iter().find(|f| f.path == "README.md").unwrap();
         assert!(readme.contents.contains("/path/to/sparse/plugin-api"));
     }
 
@@ -510,7 +512,6 @@ mod tests {
                 "plugins/my-topo/Cargo.toml",
                 "plugins/my-topo/src/lib.rs",
                 "topologies/my-topo.clj",
-                "topologies/my-topo.yaml",
                 "config.json",
                 ".gitignore",
                 "README.md",
@@ -521,6 +522,9 @@ mod tests {
         assert!(text("Cargo.toml").contains(r#"plugin-api = { path = "/src/sparse/plugin-api" }"#));
         assert!(text("plugins/my-topo/Cargo.toml").contains("libmy_topo.so"));
         assert!(text("topologies/my-topo.clj").contains(r#""my-topo::WordSpout""#));
+        // One topology file: no Flux twin to drift from it (`sparse jar` writes the YAML).
+        assert!(!text("topologies/my-topo.clj").contains(".yaml"));
+        assert!(!text("README.md").contains(".yaml"));
         assert!(text("README.md").contains("cargo install --path /src/sparse/host"));
         let config: serde_json::Value = serde_json::from_str(text("config.json")).unwrap();
         assert_eq!(config["envs"]["prod"]["log"]["level"], "info");
@@ -544,7 +548,6 @@ mod tests {
                 "p/README.md",
                 "p/topologies/",
                 "p/topologies/p.clj",
-                "p/topologies/p.yaml",
             ]
         );
     }

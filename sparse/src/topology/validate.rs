@@ -9,8 +9,11 @@
 //! - a bolt has at least one input (Flux silently drops a bolt that is no stream's `to`);
 //!   a spout has none;
 //! - every input names an existing component and one of its declared streams;
-//! - a fields grouping only uses fields in the union of the source's output fields across all
-//!   its streams (Storm does not check the particular stream);
+//! - a fields grouping only uses fields of the stream it subscribes to. Storm's submit-time
+//!   check takes the union of the source's fields over all its streams, but its fields
+//!   grouper then selects the fields from the subscribed stream's tuples, so a field of
+//!   another stream passes submission and kills the worker at the first tuple; sparse
+//!   reports it up front, and the message lists the subscribed stream's fields;
 //! - a `:direct` grouping subscribes to a stream declared direct;
 //! - stream fields are not duplicated (Storm's `Fields` rejects that) and shell commands are
 //!   not empty.
@@ -19,7 +22,7 @@
 //! only checked for the component's existence. [`local_blockers`] lists what the local runner
 //! cannot run (JVM components, custom groupings); those are not errors for Storm.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use super::Diagnostic;
 use super::model::{Component, ComponentKind, Exec, Grouping, Topology};
@@ -118,26 +121,42 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
             };
             match &input.grouping {
                 Grouping::Fields(fields) => {
-                    let all: BTreeSet<&str> = src
-                        .outputs
-                        .values()
-                        .flat_map(|s| s.fields.iter().map(String::as_str))
-                        .collect();
                     if fields.is_empty() {
                         errs.push(diag(c, format!("{from}: fields grouping names no field")));
                     }
                     for f in fields {
-                        if !all.contains(f.as_str()) {
-                            errs.push(diag(
-                                c,
-                                format!(
-                                    "{from}: fields grouping on `{f}`, which `{}` does not declare \
-                                     (its fields: {})",
-                                    input.source,
-                                    all.iter().copied().collect::<Vec<_>>().join(", ")
-                                ),
-                            ));
+                        if stream.fields.contains(f) {
+                            continue;
                         }
+                        let elsewhere: Vec<&str> = src
+                            .outputs
+                            .iter()
+                            .filter(|(_, s)| s.fields.contains(f))
+                            .map(|(id, _)| id.as_str())
+                            .collect();
+                        errs.push(diag(
+                            c,
+                            format!(
+                                "{from}: fields grouping on `{f}`, which stream `{}` of `{}` does \
+                                 not declare (its fields: {}){}",
+                                input.stream,
+                                input.source,
+                                if stream.fields.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    stream.fields.join(", ")
+                                },
+                                if elsewhere.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(
+                                        "; `{f}` is a field of stream `{}`: Storm accepts this \
+                                         at submit, then the worker fails at the first tuple",
+                                        elsewhere.join("`, `")
+                                    )
+                                }
+                            ),
+                        ));
                     }
                 }
                 Grouping::Direct if !stream.direct => errs.push(diag(

@@ -1,5 +1,7 @@
 //! The single integration-test binary of the `sparse` crate (one link on a 2-core machine).
 
+/// `sparse check` against the plugins, through the real `sparse-host --list --json`.
+mod check_plugins;
 /// The `sparse` binary: `check`, `visualize`, exit codes.
 mod cli;
 /// The examples in `docs/topologies.md` are valid topologies.

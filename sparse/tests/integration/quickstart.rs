@@ -1,15 +1,15 @@
 //! `sparse quickstart`: the files and the printed tree, name and folder refusals, `sparse
-//! check` on both generated topologies, and the end-to-end run of a generated project built
-//! outside the repository (and moved after it was generated).
+//! check` on the generated topology (before and after a build, against its plugin), and the
+//! end-to-end run of a generated project built outside the repository (and moved after it
+//! was generated).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sparse::topology::without_spans;
 
-use crate::load_ok;
+use crate::run_wordcount::{ensure_release_binaries, target_dir as test_target_dir};
 
 fn sparse(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sparse"))
@@ -82,13 +82,18 @@ fn creates_the_project_and_prints_its_tree() {
         "my-topo/plugins/my-topo/Cargo.toml",
         "my-topo/plugins/my-topo/src/lib.rs",
         "my-topo/topologies/my-topo.clj",
-        "my-topo/topologies/my-topo.yaml",
         "my-topo/config.json",
         "my-topo/.gitignore",
         "my-topo/README.md",
     ] {
         assert!(printed.contains(f), "{f} not printed:\n{out}");
     }
+    // One topology file: no Flux twin to drift from it (`sparse jar` writes the YAML).
+    assert_eq!(
+        std::fs::read_dir(root.join("topologies")).unwrap().count(),
+        1,
+        "{out}"
+    );
     assert!(out.starts_with("Creating your my-topo sparse project..."));
     assert!(out.contains("    cd my-topo\n    sparse run\n"), "{out}");
 
@@ -137,10 +142,22 @@ fn creates_the_project_and_prints_its_tree() {
 }
 
 #[test]
-fn generated_topologies_pass_check_and_are_the_same() {
+fn generated_topology_passes_check_before_it_is_built() {
     let root = quickstart(&scratch("check"), "wc_demo");
-
-    let o = sparse(&root, &["check"]);
+    ensure_release_binaries();
+    // Not built yet, with --no-build: the Storm rules pass and the check says that the
+    // plugin is not built rather than that it does not exist. The repository's release
+    // sparse-host answers (CARGO_TARGET_DIR), which has no libwc_demo.so.
+    let check = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_sparse"))
+            .args(["check", "--no-build"])
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", test_target_dir())
+            .env_remove("SPARSE_PLUGIN_PATH")
+            .output()
+            .unwrap()
+    };
+    let o = check(&root);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
     assert!(out.contains("wc_demo.clj"), "{out}");
@@ -151,21 +168,23 @@ fn generated_topologies_pass_check_and_are_the_same() {
     assert!(out.contains("sparse-host --component wc_demo::WordSpout"));
     assert!(out.contains("topology.tick.tuple.freq.secs=2"), "{out}");
     assert!(out.trim_end().ends_with("ok"), "{out}");
+    let manifest = root.join("plugins/wc_demo/Cargo.toml");
     assert!(
-        err.contains("using wc_demo.clj (also found wc_demo.yaml"),
+        err.contains(&format!(
+            "component `word-spout`: `wc_demo::WordSpout` not checked against its plugin: \
+             `wc_demo` ({}) is not built",
+            manifest.display()
+        )),
         "{err}"
     );
+    // One topology file: no note about choosing between twins.
+    assert!(!err.contains("also found"), "{err}");
 
-    // From a subfolder, with the Flux file.
-    let o = sparse(&root.join("plugins"), &["check", "-n", "wc_demo.yaml"]);
+    // From a subfolder.
+    let o = check(&root.join("plugins"));
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
-    assert!(out.contains("wc_demo.yaml"), "{out}");
     assert!(out.trim_end().ends_with("ok"), "{out}");
-
-    let clj = load_ok(&root.join("topologies/wc_demo.clj"));
-    let yaml = load_ok(&root.join("topologies/wc_demo.yaml"));
-    assert_eq!(without_spans(&clj), without_spans(&yaml));
 }
 
 #[test]
@@ -358,6 +377,76 @@ fn generated_project_builds_and_runs() {
     assert!(
         std::fs::read_dir(root.join("logs")).unwrap().count() >= 3,
         "no task logs"
+    );
+
+    // `sparse check` as the user runs it: it builds (a no-op now), asks sparse-host, and
+    // checks the topology against the plugin that was just built.
+    let check = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_sparse"))
+            .args(args)
+            .current_dir(&root)
+            .env("CARGO_TARGET_DIR", &project_target)
+            .env("PATH", &path)
+            .env_remove("SPARSE_PLUGIN_PATH")
+            .output()
+            .unwrap();
+        let (out, err) = text(&o);
+        (o.status.code(), out, err)
+    };
+    let lib = project_target.join("release/libe2e_words.so");
+    let (code, out, err) = check(&["check"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        out.contains(&format!(
+            "e2e_words 0.1.0: {} (for word-spout, count-bolt)",
+            lib.display()
+        )),
+        "{out}"
+    );
+    assert!(!err.contains("warning"), "{err}");
+
+    // An edit after the build: with --no-build the check says the library is older.
+    let src = root.join("plugins/e2e_words/src/lib.rs");
+    let mut code_text = std::fs::read_to_string(&src).unwrap();
+    code_text.push_str("\n// edited after the build\n");
+    std::fs::write(&src, code_text).unwrap();
+    let (code, out, err) = check(&["check", "--no-build"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        err.contains(&format!(
+            "warning: {} is older than its sources ({} changed since it was built)",
+            lib.display(),
+            src.display()
+        )),
+        "{err}"
+    );
+
+    // A misspelt component and different fields: errors at their line and column.
+    let topo = root.join("topologies/e2e_words.clj");
+    let clj = std::fs::read_to_string(&topo).unwrap();
+    std::fs::write(
+        &topo,
+        clj.replace("e2e_words::WordCounter", "e2e_words::WordCount")
+            .replace(r#"["word"])}"#, r#"["token"])}"#),
+    )
+    .unwrap();
+    let (code, out, err) = check(&["check", "--no-build"]);
+    assert_eq!(code, Some(1), "{out}\n{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:18:6: component `count-bolt`: `e2e_words::WordCount`: plugin `e2e_words` ({}) \
+             exports no component `WordCount` (did you mean `e2e_words::WordCounter`?)",
+            topo.display(),
+            lib.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "11:6: component `word-spout`: stream `default`: the topology declares fields \
+             [token] but `e2e_words::WordSpout` declares [word]"
+        ),
+        "{err}"
     );
     let _ = std::fs::remove_dir_all(&base);
 }
