@@ -114,9 +114,14 @@ mod tests {
     #[test]
     fn passthrough_emits_values_anchored_then_acks() {
         let mut bolt = BoltHarness::<Passthrough>::new().unwrap();
-        bolt.process(TupleBuilder::new(json!(["a \"b\"", 1])).id("t1"))
+        bolt.process(TupleBuilder::new(json!(["a \"b\""])).id("t1"))
             .unwrap();
-        bolt.assert_emitted(&[json!(["a \"b\"", 1])]);
+        bolt.assert_emitted(&[json!(["a \"b\""])]);
+        // Its stream declares one field: two values are refused, as Storm would refuse them.
+        let err = bolt
+            .process(TupleBuilder::new(json!(["a", 1])).id("t2"))
+            .unwrap_err();
+        assert!(err.message.contains("emit of 2 values"), "{err}");
         bolt.assert_emits_anchored_to("t1");
         bolt.assert_acked(&["t1"]);
     }
