@@ -116,6 +116,20 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// Builds an input tuple. Ids are generated (`"1"`, `"2"`, …) unless given.
+///
+/// The values reach the component as Storm 2.8 writes them (`/` as `\/`, `€` and
+/// `U+2028` as `\uXXXX`, numbers as Java prints them, object keys in `HashMap` order),
+/// so a component that could not read what Storm sends fails here, not in production.
+/// [`TupleBuilder::plain_json`] sends serde_json's text instead.
+///
+/// ```
+/// use plugin_api::testkit::TupleBuilder;
+/// use serde_json::json;
+///
+/// let t = TupleBuilder::new(json!(["and/or", 1e3]));
+/// assert_eq!(t.values_json(), r#"["and\/or",1000.0]"#);
+/// assert_eq!(t.plain_json().values_json(), r#"["and/or",1000.0]"#);
+/// ```
 #[derive(Debug, Clone)]
 pub struct TupleBuilder {
     id: Option<String>,
@@ -123,6 +137,7 @@ pub struct TupleBuilder {
     stream: String,
     task: i64,
     values: Value,
+    storm_style: bool,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -136,6 +151,27 @@ impl TupleBuilder {
             stream: "default".into(),
             task: 1,
             values,
+            storm_style: true,
+        }
+    }
+
+    /// Sends the values as serde_json writes them, not as Storm does.
+    pub fn plain_json(mut self) -> Self {
+        self.storm_style = false;
+        self
+    }
+
+    /// The values' JSON text, as the component will receive it.
+    pub fn values_json(&self) -> String {
+        let plain = self.values.to_string();
+        if !self.storm_style {
+            return plain;
+        }
+        let mut out = Vec::with_capacity(plain.len() + 8);
+        match sparse_protocol::json::write_storm_style(&mut out, &plain) {
+            // The writer emits UTF-8 (its input was); keep the plain text if not.
+            Ok(()) => String::from_utf8(out).unwrap_or(plain),
+            Err(_) => plain,
         }
     }
 
@@ -469,7 +505,7 @@ impl Harness {
 
     fn tuple(&mut self, mut t: TupleBuilder, tick: bool) -> Result<(), Failure> {
         let id = t.id_json();
-        let values = t.values.to_string();
+        let values = t.values_json();
         let tv = TupleV1 {
             struct_size: std::mem::size_of::<TupleV1>(),
             id: SpStr::new(&id),

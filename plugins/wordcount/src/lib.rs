@@ -211,6 +211,24 @@ mod tests {
         assert_eq!(spout.emits()[0].0, Some(json!(1)));
     }
 
+    /// The kit sends values as Storm does (`/` as `\/`, U+2028 as `\u2028`): the splitter
+    /// reads them as `&str` all the same.
+    #[test]
+    fn splitter_reads_what_storm_sends() {
+        let mut bolt = BoltHarness::<SentenceSplitter>::new().unwrap();
+        let t = TupleBuilder::new(json!(["and/or C:\\tmp \"q\" €5 \u{1F600}"])).id("s1");
+        assert!(t.values_json().contains(r"and\/or"), "{}", t.values_json());
+        bolt.process(t).unwrap();
+        bolt.assert_emitted(&[
+            json!(["and/or"]),
+            json!(["C:\\tmp"]),
+            json!(["\"q\""]),
+            json!(["€5"]),
+            json!(["\u{1F600}"]),
+        ]);
+        bolt.assert_acked(&["s1"]);
+    }
+
     #[test]
     fn splitter_emits_anchored_words_then_acks() {
         let mut bolt = BoltHarness::<SentenceSplitter>::new().unwrap();
