@@ -28,8 +28,14 @@ pub fn plugin_dir() -> PathBuf {
         .get_or_init(|| {
             let dir = host_bin().parent().unwrap().to_path_buf();
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-q", "-p", "wordcount"])
+            let mut build = Command::new(cargo);
+            build.args(["build", "-q", "-p", "wordcount"]);
+            // Under a sanitizer (.ci/sanitize.sh) the host is built for an explicit target,
+            // with flags the plugin must share: build it the same way.
+            if let Ok(target) = std::env::var("SPARSE_TEST_CARGO_TARGET") {
+                build.args(["--target", &target]);
+            }
+            let status = build
                 .current_dir(workspace_root())
                 .status()
                 .expect("run cargo build -p wordcount");
@@ -201,7 +207,9 @@ pub fn run_host_env(args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
     let pid = child.id();
     let (exited, wait_exit) = std::sync::mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
-        if wait_exit.recv_timeout(HANG_GUARD).is_err() {
+        // Dropping the sender (the host exited) ends the wait with `Disconnected`.
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait_exit.recv_timeout(HANG_GUARD)
+        {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
         }
     });
