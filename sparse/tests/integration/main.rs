@@ -58,3 +58,5 @@ mod run_wordcount;
 mod storm_cluster;
 /// Real Apache Storm (LocalCluster via storm/run-local.sh): jars from `sparse jar`, interop.
 mod storm_interop;
+/// The runner's Storm-style JSON against Storm 2.8.3's own JSON code (Java).
+mod storm_json;

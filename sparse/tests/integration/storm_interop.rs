@@ -39,7 +39,7 @@ pub(crate) fn storm_lock() -> MutexGuard<'static, ()> {
 }
 
 /// True when `java` and `mvn` run. Missing: a failure under `CI=true`, else a loud skip.
-fn storm_available(test: &str) -> bool {
+pub(crate) fn storm_available(test: &str) -> bool {
     let runs = |cmd: &str, arg: &str| {
         Command::new(cmd)
             .arg(arg)
@@ -66,7 +66,7 @@ fn storm_available(test: &str) -> bool {
 }
 
 /// `storm/fetch.sh` once: the folder of Storm's jars.
-fn storm_deps() -> PathBuf {
+pub(crate) fn storm_deps() -> PathBuf {
     static DEPS: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     DEPS.get_or_init(|| {
         let out = Command::new(repo_root().join("storm/fetch.sh"))
