@@ -128,6 +128,29 @@ pub fn write_storm_style(out: &mut Vec<u8>, json: &str) -> Result<(), StormStyle
     Ok(())
 }
 
+/// Appends `s` as a JSON string literal escaped the way json-smart writes a Java string
+/// (see [`write_storm_style`]): `/` as `\/`, `U+2000`–`U+20FF` as `\uXXXX`, ...
+///
+/// ```
+/// let mut out = Vec::new();
+/// sparse_protocol::json::write_storm_str(&mut out, "a/b €");
+/// assert_eq!(out, br#""a\/b \u20AC""#);
+/// ```
+pub fn write_storm_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let mut start = 0;
+    for (i, ch) in s.char_indices() {
+        if matches!(ch, '"' | '\\' | '/' | '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2000}'..='\u{20ff}')
+        {
+            out.extend_from_slice(&s.as_bytes()[start..i]);
+            write_storm_char(out, ch);
+            start = i + ch.len_utf8();
+        }
+    }
+    out.extend_from_slice(&s.as_bytes()[start..]);
+    out.push(b'"');
+}
+
 /// True when Storm would send `json` (assumed valid JSON) back byte for byte: no object,
 /// no whitespace outside strings, no `-0`, only integers, and strings with no backslash,
 /// `/`, DEL, `U+0080`–`U+009F` or `U+2000`–`U+20FF`. A `false` is conservative.
@@ -813,6 +836,28 @@ mod tests {
     fn storm_style_matches_storm_2_8_3() {
         for (input, want) in STORM_2_8_3 {
             assert_eq!(storm(input), *want, "input {input}");
+        }
+    }
+
+    #[test]
+    fn storm_str_escapes_like_the_rewriter() {
+        for s in [
+            "plain",
+            "a/b",
+            "q\"\\",
+            "\u{7f}\u{85}\u{a0}",
+            "€\u{2028}\u{2100}😀",
+            "\n\t\u{1}",
+        ] {
+            let mut out = Vec::new();
+            write_storm_str(&mut out, s);
+            let mut plain = Vec::new();
+            write_str(&mut plain, s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                storm(std::str::from_utf8(&plain).unwrap()),
+                "{s:?}"
+            );
         }
     }
 

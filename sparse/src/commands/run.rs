@@ -38,6 +38,10 @@ pub struct Args {
     /// Write the final summary as JSON to this file.
     #[arg(long = "summary-json", value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
+    /// JSON sent to tasks: `storm` writes Storm 2.8's bytes (`/` as `\/`, ...), `plain`
+    /// passes values through as emitted.
+    #[arg(long = "json-style", value_enum, default_value = "storm", value_name = "STYLE")]
+    pub json_style: runner::wire::JsonStyle,
 }
 
 /// Runs `sparse run`.
@@ -83,6 +87,7 @@ pub fn exec(args: Args) -> CliResult {
     opts.plugin_dir = Some(release);
     opts.summary_json = args.summary_json.clone();
     opts.interrupt = interrupt;
+    opts.json_style = args.json_style;
     if let Some((_, env)) = &resolved.env
         && let Some(log) = &env.log
     {

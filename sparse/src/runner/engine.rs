@@ -21,6 +21,7 @@ use super::process::{Event, TaskProcess};
 use super::rng::Rng;
 use super::route::Routes;
 use super::stats::ComponentStats;
+use super::wire::{self, JsonStyle};
 use crate::topology::model::ComponentKind;
 
 /// Per-component runtime settings.
@@ -51,12 +52,16 @@ pub struct EngineConfig {
     pub subprocess_timeout: Duration,
     /// Run this long, then stop gracefully (None: until interrupted).
     pub duration: Option<Duration>,
-    /// Bound on the graceful drain.
+    /// Bound on the graceful drain after an interrupt.
     pub drain_timeout: Duration,
+    /// Bound on the drain once the duration is reached.
+    pub duration_drain: Duration,
     /// `topology.debug`: print every emit.
     pub debug: bool,
     /// Draw the live display.
     pub live: bool,
+    /// How JSON sent to tasks is written.
+    pub json_style: JsonStyle,
 }
 
 /// Why the engine stopped.
@@ -113,6 +118,8 @@ struct SpoutRt {
 struct InputRt {
     anchors: Vec<(u64, u64)>,
     out_ack: u64,
+    /// A tick tuple (counted apart from data tuples).
+    tick: bool,
 }
 
 /// Runtime state of one task.
@@ -175,6 +182,8 @@ pub struct Engine {
     acker: Acker,
     dests: Vec<i64>,
     children: Vec<(i64, Vec<(u64, u64)>)>,
+    /// Values or an id re-written in Storm's style (reused).
+    restyled: Vec<u8>,
     started: usize,
     all_started: bool,
     stopping: Option<Instant>,
@@ -191,6 +200,21 @@ fn level_name(l: Option<i64>) -> &'static str {
         Some(3) => "WARN",
         Some(4) => "ERROR",
         _ => "INFO",
+    }
+}
+
+/// The console line for a component's `log` command: `[comp:task] LEVEL message`, without
+/// repeating the level when the message already starts with it (`sparse-host` sends
+/// `"WARN target: text"`, Python components send bare text).
+pub fn log_line(prefix: &str, level: Option<i64>, msg: &str) -> String {
+    let name = level_name(level);
+    let has_level = msg
+        .strip_prefix(name)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+    if has_level {
+        format!("{prefix} {msg}")
+    } else {
+        format!("{prefix} {name} {msg}")
     }
 }
 
@@ -223,6 +247,7 @@ impl Engine {
             acker: Acker::new(),
             dests: Vec::new(),
             children: Vec::new(),
+            restyled: Vec::new(),
             started: 0,
             all_started: false,
             stopping: None,
@@ -242,9 +267,16 @@ impl Engine {
         let sp = self.tasks[t].spout.as_mut().expect("spout");
         sp.awaiting = Some((cmd, now));
         sp.emitted = false;
+        let style = self.cfg.json_style;
+        let id = match id.map(|id| wire::restyle(style, id.get(), &mut self.restyled)) {
+            Some(Ok(id)) => Some(id),
+            // Storm could not have parsed such an id from the emit; send it as it came.
+            Some(Err(_)) => id.map(RawValue::get),
+            None => None,
+        };
         self.procs[t]
             .writer
-            .push_priority(|b| shell::write_spout_command(b, cmd.name(), id.map(RawValue::get)));
+            .push_priority(|b| wire::spout_command(style, b, cmd.name(), id));
     }
 
     /// Runs until stopped; returns why.
@@ -301,6 +333,7 @@ impl Engine {
             let now = Instant::now();
             if now >= second {
                 second += Duration::from_secs(1);
+                self.console.flush_hidden(false);
                 if let Err((t, reason)) = self.every_second(now) {
                     return StopReason::Failed { task: t, reason };
                 }
@@ -359,8 +392,12 @@ impl Engine {
                 self.stop_reason_pending = Some(StopReason::Duration);
             }
             self.schedule_spouts(now);
+            let drain_limit = match self.stop_reason_pending {
+                Some(StopReason::Duration) => self.cfg.duration_drain.min(self.cfg.drain_timeout),
+                _ => self.cfg.drain_timeout,
+            };
             if let Some(since) = self.stopping
-                && (self.drained() || now - since >= self.cfg.drain_timeout)
+                && (self.drained() || now - since >= drain_limit)
             {
                 return self
                     .stop_reason_pending
@@ -370,7 +407,14 @@ impl Engine {
         }
     }
 
-    fn drained(&self) -> bool {
+    /// When the stop was requested (duration reached or interrupt), if it was.
+    pub fn stopping_since(&self) -> Option<Instant> {
+        self.stopping
+    }
+
+    /// True when nothing is in flight: spouts idle with no pending tree, bolts with no
+    /// unanswered input and nothing queued.
+    pub fn drained(&self) -> bool {
         self.tasks.iter().enumerate().all(|(i, t)| match &t.spout {
             Some(sp) => {
                 !sp.active
@@ -444,8 +488,7 @@ impl Engine {
             }
             ShellMsg::Log { msg, level } => {
                 let p = self.prefix(t);
-                self.console
-                    .line(&format!("{p} {} {msg}", level_name(level)));
+                self.console.task_line(&p, &log_line(&p, level, &msg));
                 Ok(())
             }
             ShellMsg::Error { msg } => {
@@ -483,10 +526,10 @@ impl Engine {
             ));
         };
         let c = self.tasks[t].comp;
-        if ack {
-            self.stats[c].acked += 1;
-        } else {
-            self.stats[c].failed += 1;
+        match (inp.tick, ack) {
+            (true, _) => {} // counted as `ticks` when delivered
+            (false, true) => self.stats[c].acked += 1,
+            (false, false) => self.stats[c].failed += 1,
         }
         if self.cfg.ackers > 0 {
             for (root, v) in inp.anchors {
@@ -621,6 +664,12 @@ impl Engine {
                 values.get()
             ));
         }
+        let style = self.cfg.json_style;
+        let values = wire::restyle(style, values.get(), &mut self.restyled).map_err(|err| {
+            format!(
+                "emitted values that Storm's JSON parser rejects: {err} (`sparse run --json-style plain` passes them through)"
+            )
+        })?;
         for (d, anchors) in children.drain(..) {
             let Some(&di) = self.by_id.get(&d) else {
                 continue;
@@ -631,13 +680,14 @@ impl Engine {
                 InputRt {
                     anchors,
                     out_ack: 0,
+                    tick: false,
                 },
             );
             let dc = self.tasks[di].comp;
             self.stats[dc].received += 1;
             let comp = &self.comps[c].id;
             self.procs[di].writer.push_tuples(1, |b| {
-                shell::write_bolt_tuple(b, id, Some(comp), stream, src_id, values.get())
+                wire::bolt_tuple(style, b, id, Some(comp), stream, src_id, values)
             });
         }
         self.children = children;
@@ -659,12 +709,13 @@ impl Engine {
                 InputRt {
                     anchors: Vec::new(),
                     out_ack: 0,
+                    tick: true,
                 },
             );
-            self.stats[c].received += 1;
+            self.stats[c].ticks += 1;
             self.procs[i]
                 .writer
-                .push_tuples(1, |b| shell::write_tick(b, id, secs as i64));
+                .push_tuples(1, |b| wire::tick(self.cfg.json_style, b, id, secs as i64));
         }
     }
 
@@ -773,5 +824,35 @@ impl Engine {
             }
             self.send_spout(i, Cmd::Next, None, now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_carry_the_level_once() {
+        // sparse-host's messages start with their level; Python components' do not.
+        assert_eq!(
+            log_line("[c:3]", Some(3), "WARN wordcount: counted x"),
+            "[c:3] WARN wordcount: counted x"
+        );
+        assert_eq!(
+            log_line("[c:3]", Some(3), "disk full"),
+            "[c:3] WARN disk full"
+        );
+        assert_eq!(
+            log_line("[c:3]", Some(2), "WARNING ahead"),
+            "[c:3] INFO WARNING ahead"
+        );
+        assert_eq!(log_line("[c:3]", Some(4), "WARN x"), "[c:3] ERROR WARN x");
+    }
+
+    #[test]
+    fn a_timed_stop_fits_in_about_a_second() {
+        assert!(
+            super::super::DURATION_DRAIN + super::super::DURATION_GRACE <= Duration::from_secs(1)
+        );
     }
 }

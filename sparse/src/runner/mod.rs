@@ -33,12 +33,22 @@
 //!  "failure": null | "text of the failure",
 //!  "leftover_pids_killed": [],
 //!  "components": [{"id": "sentences", "kind": "spout", "tasks": 1, "emitted": 100,
-//!                  "acked": 100, "failed": 0, "received": 0,
+//!                  "acked": 100, "failed": 0, "received": 0, "ticks": 0,
 //!                  "complete_latency_mean_ms": 1.2, "complete_latency_p99_ms": 4.1}, …]}
 //! ```
 //! Spouts count trees acked/failed (timeouts included) and latency from emit to ack;
-//! bolts count the `ack`/`fail` commands they sent and the tuples delivered to them
-//! (`received`, ticks included). Latencies are null for bolts and for spouts with no ack.
+//! bolts count the `ack`/`fail` commands they sent for data tuples, the data tuples
+//! delivered to them (`received`) and, apart, the tick tuples (`ticks`). Latencies are
+//! null for bolts and for spouts with no ack. `stop` records how the run ended:
+//! `{"requested_secs": 20.0, "drain_secs": 0.02, "drained": true, "shutdown_secs": 0.01}`
+//! (the `-t` asked for, the drain after it, whether every tree completed, the time to
+//! end the tasks).
+//!
+//! # Stopping on time
+//! When `-t` is reached the spouts are deactivated and in-flight trees get at most
+//! [`DURATION_DRAIN`] to complete; the tasks then get [`DURATION_GRACE`] after SIGTERM
+//! before SIGKILL, so a run ends within about a second of what was asked. A Ctrl-C drains
+//! longer (up to 5 s, a second Ctrl-C stops at once).
 
 pub mod acker;
 pub mod console;
@@ -49,6 +59,7 @@ pub mod process;
 pub mod rng;
 pub mod route;
 pub mod stats;
+pub mod wire;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -64,6 +75,24 @@ use engine::{CompRt, Engine, EngineConfig, StopReason, TaskRt};
 use hash::IntRule;
 use process::{SpawnSpec, TaskProcess};
 use stats::{ComponentStats, ComponentSummary};
+
+/// The longest drain after the `-t` duration is reached.
+pub const DURATION_DRAIN: Duration = Duration::from_millis(600);
+/// The time tasks get after SIGTERM when the `-t` duration is reached.
+pub const DURATION_GRACE: Duration = Duration::from_millis(300);
+
+/// How the run ended, measured by the runner.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct StopTiming {
+    /// The `-t` duration asked for (null: until interrupted).
+    pub requested_secs: Option<f64>,
+    /// From the stop request (duration reached, Ctrl-C) to the end of the drain.
+    pub drain_secs: f64,
+    /// Every tree completed and every bolt answered all it received before the end.
+    pub drained: bool,
+    /// From the end of the drain to every task gone.
+    pub shutdown_secs: f64,
+}
 
 /// How to run a topology.
 #[derive(Debug, Clone)]
@@ -101,6 +130,8 @@ pub struct RunOptions {
     pub int_rule: IntRule,
     /// Set to true (e.g. by a SIGINT handler) to stop gracefully; set again to stop now.
     pub interrupt: Arc<AtomicBool>,
+    /// How JSON sent to tasks is written: Storm's bytes (default) or plain.
+    pub json_style: wire::JsonStyle,
 }
 
 impl RunOptions {
@@ -122,6 +153,7 @@ impl RunOptions {
             print_summary: true,
             int_rule: IntRule::default(),
             interrupt: Arc::new(AtomicBool::new(false)),
+            json_style: wire::JsonStyle::default(),
         }
     }
 }
@@ -143,6 +175,8 @@ pub struct RunSummary {
     pub leftover_pids_killed: Vec<i32>,
     /// Per component, in task-id order.
     pub components: Vec<ComponentSummary>,
+    /// How the run ended.
+    pub stop: StopTiming,
 }
 
 /// A task that broke the run.
@@ -378,12 +412,20 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         for &tid in plan.tasks_of(&comp.id) {
             let ctx = plan::context_json(topology, &plan, tid).to_string();
             let mut hs = Vec::new();
-            sparse_protocol::shell::write_handshake(
+            if let Err(e) = wire::handshake(
+                opts.json_style,
                 &mut hs,
                 &conf_json,
                 &pid_dir.to_string_lossy(),
                 &ctx,
-            );
+            ) {
+                process::terminate_all(&mut procs, Duration::from_secs(2));
+                let _ = std::fs::remove_dir_all(&run_dir);
+                return Err(RunError::Setup(format!(
+                    "the conf of component `{}` holds a value Storm's JSON parser rejects: {e}",
+                    comp.id
+                )));
+            }
             let argv = resolve_argv(command, opts);
             let cwd = task_cwd(command, opts);
             let spec = SpawnSpec {
@@ -392,6 +434,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 cwd: &cwd,
                 prefix: format!("[{}:{tid}]", comp.id),
                 handshake: hs,
+                json_style: opts.json_style,
             };
             match process::spawn(spec, &tx, &console) {
                 Ok(p) => procs.push(p),
@@ -452,8 +495,10 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         subprocess_timeout: Duration::from_secs_f64(sub_timeout),
         duration: opts.duration,
         drain_timeout: Duration::from_secs(timeout_secs.min(5)),
+        duration_drain: DURATION_DRAIN,
         debug: base.get("topology.debug") == Some(&json!(true)),
         live: opts.live,
+        json_style: opts.json_style,
     };
     let mut engine = Engine::new(
         cfg,
@@ -467,6 +512,11 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         rng,
     );
     let reason = engine.run(rx);
+    let drain_end = Instant::now();
+    let drained = engine.drained();
+    let drain_secs = engine.stopping_since().map_or(0.0, |s| {
+        drain_end.saturating_duration_since(s).as_secs_f64()
+    });
 
     // Shut down: a failed task is checked for an exit status before anything is killed.
     let failed_alive = if let StopReason::Failed { task, .. } = &reason {
@@ -479,8 +529,13 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
     } else {
         false
     };
-    process::terminate_all(&mut engine.procs, Duration::from_secs(3));
+    let grace = match reason {
+        StopReason::Duration => DURATION_GRACE,
+        _ => Duration::from_secs(3),
+    };
+    process::terminate_all(&mut engine.procs, grace);
     let leftover = process::kill_listed_pids(&pid_dir);
+    let shutdown_secs = drain_end.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&run_dir);
     console.finish();
 
@@ -517,6 +572,12 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         failure: failure.as_ref().map(ToString::to_string),
         leftover_pids_killed: leftover,
         components: engine.stats.iter().map(ComponentStats::summary).collect(),
+        stop: StopTiming {
+            requested_secs: opts.duration.map(|d| d.as_secs_f64()),
+            drain_secs,
+            drained,
+            shutdown_secs,
+        },
     };
     if opts.print_summary {
         println!("{}", console::summary_table(&engine.stats));
@@ -542,6 +603,7 @@ fn empty_summary() -> RunSummary {
         failure: None,
         leftover_pids_killed: Vec::new(),
         components: Vec::new(),
+        stop: StopTiming::default(),
     }
 }
 

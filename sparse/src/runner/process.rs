@@ -29,6 +29,7 @@ use sparse_protocol::shell::{self, ShellMsg};
 
 use super::console::Console;
 use super::rng::Rng;
+use super::wire::{self, JsonStyle};
 
 /// What a task's I/O threads tell the engine.
 #[derive(Debug)]
@@ -117,7 +118,13 @@ impl WriterQueue {
     }
 }
 
-fn writer_loop(task: usize, mut stdin: ChildStdin, q: Arc<WriterQueue>, events: Sender<Event>) {
+fn writer_loop(
+    task: usize,
+    mut stdin: ChildStdin,
+    q: Arc<WriterQueue>,
+    events: Sender<Event>,
+    style: JsonStyle,
+) {
     let mut rng = Rng::from_entropy();
     let mut prio = Vec::new();
     let mut tuples = Vec::new();
@@ -136,7 +143,7 @@ fn writer_loop(task: usize, mut stdin: ChildStdin, q: Arc<WriterQueue>, events: 
         };
         hb.clear();
         if heartbeat {
-            shell::write_heartbeat(&mut hb, rng.next_u64() as i64);
+            wire::heartbeat(style, &mut hb, rng.next_u64() as i64);
         }
         for buf in [&hb, &prio, &tuples] {
             if buf.is_empty() {
@@ -265,7 +272,7 @@ fn stderr_loop(prefix: String, stderr: impl Read, tail: Arc<StderrTail>, console
             Ok(_) => {
                 let text = String::from_utf8_lossy(&line);
                 let text = text.trim_end_matches(['\n', '\r']);
-                console.line(&format!("{prefix} {text}"));
+                console.task_line(&prefix, &format!("{prefix} {text}"));
                 let mut l = tail.lines.lock().unwrap();
                 if l.len() == StderrTail::KEEP {
                     l.pop_front();
@@ -304,6 +311,8 @@ pub struct SpawnSpec<'a> {
     pub prefix: String,
     /// The handshake frame, written first.
     pub handshake: Vec<u8>,
+    /// How the writer thread writes heartbeats.
+    pub json_style: JsonStyle,
 }
 
 /// Starts a task: spawns the process and its threads, and queues the handshake.
@@ -332,6 +341,7 @@ pub fn spawn(
     writer.push_priority(|b| b.extend_from_slice(&spec.handshake));
     let tail = Arc::new(StderrTail::default());
     let i = spec.index;
+    let style = spec.json_style;
     let mut threads = Vec::new();
     let name = |k: &str| format!("{k}-{i}");
     {
@@ -339,7 +349,7 @@ pub fn spawn(
         threads.push(
             std::thread::Builder::new()
                 .name(name("w"))
-                .spawn(move || writer_loop(i, stdin, q, ev))?,
+                .spawn(move || writer_loop(i, stdin, q, ev, style))?,
         );
     }
     {

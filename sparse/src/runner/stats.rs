@@ -95,12 +95,16 @@ pub struct ComponentStats {
     pub tasks: u32,
     /// `emit` commands received.
     pub emitted: u64,
-    /// Spouts: `ack` commands sent (trees completed). Bolts: `ack` commands received.
+    /// Spouts: `ack` commands sent (trees completed). Bolts: `ack` commands received for
+    /// data tuples.
     pub acked: u64,
-    /// Spouts: `fail` commands sent (failed or timed out). Bolts: `fail` commands received.
+    /// Spouts: `fail` commands sent (failed or timed out). Bolts: `fail` commands received
+    /// for data tuples.
     pub failed: u64,
-    /// Bolts: tuples delivered (ticks included, heartbeats not).
+    /// Bolts: data tuples delivered (not ticks, not heartbeats).
     pub received: u64,
+    /// Bolts: tick tuples delivered.
+    pub ticks: u64,
     /// Spouts: complete latency (emit to ack).
     pub latency: Histogram,
 }
@@ -116,12 +120,14 @@ pub struct ComponentSummary {
     pub tasks: u32,
     /// `emit` commands the component sent.
     pub emitted: u64,
-    /// Spouts: trees completed and acked. Bolts: `ack` commands sent.
+    /// Spouts: trees completed and acked. Bolts: `ack` commands sent for data tuples.
     pub acked: u64,
-    /// Spouts: trees failed or timed out. Bolts: `fail` commands sent.
+    /// Spouts: trees failed or timed out. Bolts: `fail` commands sent for data tuples.
     pub failed: u64,
-    /// Bolts: tuples delivered to the component (ticks included). Spouts: 0.
+    /// Bolts: data tuples delivered to the component (ticks apart). Spouts: 0.
     pub received: u64,
+    /// Bolts: tick tuples delivered (their acks are not in `acked`). Spouts: 0.
+    pub ticks: u64,
     /// Spouts with at least one ack: mean complete latency in ms; otherwise null.
     pub complete_latency_mean_ms: Option<f64>,
     /// Spouts with at least one ack: 99th percentile complete latency in ms.
@@ -140,6 +146,7 @@ impl ComponentStats {
             acked: self.acked,
             failed: self.failed,
             received: self.received,
+            ticks: self.ticks,
             complete_latency_mean_ms: lat.then(|| self.latency.mean_ms()),
             complete_latency_p99_ms: lat.then(|| self.latency.quantile_ms(0.99)),
         }

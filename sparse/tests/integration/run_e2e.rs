@@ -250,9 +250,14 @@ fn tick_tuples_reach_every_task_of_a_bolt() {
             sink,
         ],
     );
-    runner::run(&t, &opts(2.6, json!({}))).unwrap();
+    let summary = runner::run(&t, &opts(2.6, json!({}))).unwrap();
     let ticks = sk.events("tick");
     assert!((4..=6).contains(&ticks.len()), "{ticks:?}");
+    // Counted apart: the sink got ticks only, no data tuple, and acked no data tuple.
+    let sink_summary = summary.components.iter().find(|c| c.id == "sink").unwrap();
+    assert_eq!(sink_summary.ticks, ticks.len() as u64, "{sink_summary:?}");
+    assert_eq!(sink_summary.received, 0, "{sink_summary:?}");
+    assert_eq!(sink_summary.acked, 0, "{sink_summary:?}");
     assert!(
         ticks.iter().all(|t| t.ends_with(" 1")),
         "tick value is the frequency: {ticks:?}"
@@ -411,5 +416,124 @@ fn silent_bolt_misses_its_liveness_timeout() {
     assert_eq!(f.exit_status, None, "it was still running");
     let mut pids = s.pids();
     pids.extend(q.pids());
+    assert_all_dead(&pids);
+}
+
+/// Runs `slashspout` -> `rawsink` for 1.5 s in `style`; returns what each component read.
+fn run_slash(style: runner::wire::JsonStyle, tag: &str) -> (Vec<String>, Vec<String>) {
+    let (s, k) = (
+        Rec::new(&format!("slash-spout-{tag}")),
+        Rec::new(&format!("slash-sink-{tag}")),
+    );
+    let t = topology(
+        "slashes",
+        vec![
+            comp(
+                "spout",
+                ComponentKind::Spout,
+                1,
+                &["slashspout", &s.path()],
+                &["text", "n", "m"],
+                vec![],
+            ),
+            comp(
+                "sink",
+                ComponentKind::Bolt,
+                1,
+                &["rawsink", &k.path()],
+                &["text"],
+                input("spout", Grouping::Shuffle),
+            ),
+        ],
+    );
+    let mut o = opts(1.5, json!({}));
+    o.json_style = style;
+    runner::run(&t, &o).unwrap();
+    (s.events("raw"), k.events("raw"))
+}
+
+#[test]
+fn tasks_read_json_as_storm_writes_it() {
+    let (spout, sink) = run_slash(runner::wire::JsonStyle::Storm, "storm");
+    // The values as Storm 2.8.3 re-writes them (storm/README.md): `\/`, `\u20AC`, a Java
+    // double, HashMap key order; Storm's own key order for the message.
+    let tuple = sink
+        .iter()
+        .find(|l| l.contains("\"stream\":\"default\""))
+        .unwrap_or_else(|| panic!("no tuple reached the sink: {sink:?}"));
+    assert!(
+        tuple
+            .starts_with(r#"{"comp":"spout","tuple":["a\/b \u20AC",1000.0,{"a":2,"z":1}],"task":"#),
+        "{tuple}"
+    );
+    assert!(tuple.contains(r#","stream":"default","id":""#), "{tuple}");
+    // The handshake's paths, and the spout's ack with its id re-written.
+    assert!(sink[0].starts_with(r#"{"pidDir":"\/"#), "{}", sink[0]);
+    assert!(
+        spout
+            .iter()
+            .any(|l| l == r#"{"id":"s\/1","command":"ack"}"#),
+        "{spout:?}"
+    );
+
+    let (spout, sink) = run_slash(runner::wire::JsonStyle::Plain, "plain");
+    assert!(
+        sink.iter()
+            .any(|l| l.contains(r#""tuple":["a/b \u20ac",1e3,{"z":1,"a":2}]"#)),
+        "{sink:?}"
+    );
+    assert!(
+        spout.iter().any(|l| l == r#"{"command":"ack","id":"s/1"}"#),
+        "{spout:?}"
+    );
+}
+
+/// A run asked for 2 s ends within about a second of that even when trees never complete
+/// and a bolt ignores SIGTERM (before: a 5 s drain, then a 3 s grace).
+#[test]
+fn timed_run_ends_on_time_with_a_stubborn_bolt() {
+    let (s, k) = (Rec::new("stop-spout"), Rec::new("stop-bolt"));
+    let t = topology(
+        "stubborn",
+        vec![
+            comp(
+                "spout",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "50"],
+                &["word", "i"],
+                vec![],
+            ),
+            comp(
+                "stubborn",
+                ComponentKind::Bolt,
+                1,
+                &["stubborn", &k.path()],
+                &["word"],
+                input("spout", Grouping::Shuffle),
+            ),
+        ],
+    );
+    let started = Instant::now();
+    let summary = runner::run(&t, &opts(2.0, json!({}))).unwrap();
+    let wall = started.elapsed();
+    assert_eq!(summary.stop_reason, "duration");
+    assert_eq!(summary.stop.requested_secs, Some(2.0));
+    assert!(!summary.stop.drained, "{:?}", summary.stop);
+    // The runner's own record: the drain stopped at its bound, the stubborn task was killed
+    // after the short grace.
+    assert!(
+        summary.stop.drain_secs < runner::DURATION_DRAIN.as_secs_f64() + 0.5,
+        "{:?}",
+        summary.stop
+    );
+    // Generous (it cannot pass with the old 5 s drain + 3 s grace).
+    assert!(
+        wall < Duration::from_secs(6),
+        "ran {wall:?}: {:?}",
+        summary.stop
+    );
+    let mut pids = s.pids();
+    pids.extend(k.pids());
     assert_all_dead(&pids);
 }

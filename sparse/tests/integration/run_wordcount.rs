@@ -523,3 +523,69 @@ fn the_orphan_check_sees_a_process_in_the_project() {
     );
     assert_no_process_in(&dir.0);
 }
+
+/// What a user sees while a component floods its log: `sparse run` through the binary on
+/// a project whose bolt sends thousands of `log` commands (`WARN flood: line <n>`, level 3)
+/// and stderr lines (`tests/fixtures/multilang_comp.py logflood`).
+#[test]
+fn flooding_component_does_not_flood_the_console() {
+    let project = TempDir::new("run-flood");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mixed_project/config.json"),
+        project.0.join("config.json"),
+    )
+    .unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/multilang_comp.py");
+    let rec = project.0.join("rec.txt");
+    for (script, args) in [("spout.sh", "spout REC 400"), ("noisy.sh", "logflood REC")] {
+        let args = args.replace("REC", &rec.to_string_lossy());
+        std::fs::write(
+            project.0.join(script),
+            format!("exec python3 '{}' {args}\n", fixture.display()),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(project.0.join("topologies")).unwrap();
+    std::fs::write(
+        project.0.join("topologies/flood.clj"),
+        r#"(ns flood)
+(defn flood [options]
+  [{"spout" (shell-spout-spec ["bash" "spout.sh"] ["word" "i"])}
+   {"noisy" (shell-bolt-spec {"spout" :shuffle} "bash" "noisy.sh" ["word"])}])
+"#,
+    )
+    .unwrap();
+    let o = sparse_run(&project.0, &["-n", "flood", "-t", "3"], &[]);
+    let d = o.dump();
+    assert!(o.status.success(), "{d}");
+    let tuples = o.component("noisy")["acked"].as_u64().unwrap() as usize;
+    assert!(tuples > 0, "{d}");
+    // One level, not two.
+    assert!(!o.stderr.contains("WARN WARN"), "{d}");
+    assert!(o.stderr.contains("[noisy:2] WARN flood: line 1\n"), "{d}");
+    // 5 log lines and 1 stderr line per tuple (up to 2,400), of which a handful reach the
+    // console, with the count of the others.
+    let shown = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("flood: line"))
+        .count();
+    let noise = o.stderr.lines().filter(|l| l.contains(" noise ")).count();
+    assert!(
+        shown <= 3 && noise <= 3,
+        "{shown} log and {noise} stderr lines shown\n{d}"
+    );
+    let hidden: u64 = o
+        .stderr
+        .lines()
+        .filter_map(|l| {
+            l.split_once(" ... ")?
+                .1
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(hidden as usize + shown + noise, 6 * tuples, "{d}");
+}
