@@ -62,6 +62,19 @@ pub struct CommonArgs {
     pub debug: bool,
 }
 
+/// `--no-build` and `--profile` of commands that build the project first (`run`, `jar`,
+/// `submit`).
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// Do not run `cargo build` first: use what the profile's build folder holds.
+    #[arg(long = "no-build")]
+    pub no_build: bool,
+    /// The Cargo profile to build and use: `release`, `dev` (a debug build, in
+    /// target/debug), or a custom profile of the workspace.
+    #[arg(long = "profile", value_name = "NAME", default_value = crate::release::DEFAULT_PROFILE)]
+    pub profile: String,
+}
+
 /// `-p`, `-w` and `-a` of commands that run or deploy a topology (the seed's semantics:
 /// `-p N` sets both workers and ackers).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Args)]

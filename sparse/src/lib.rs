@@ -12,12 +12,14 @@
 //!   options (what `run` and `submit` start from);
 //! - [`runner`]: `sparse run`, the local runner that plays Storm's side of multi-lang;
 //! - [`quickstart`]: generating a new project;
-//! - [`jar`]: `sparse jar`, the topology jar for Storm; [`release`]: the project's release
-//!   build that `run` and `jar` start from;
+//! - [`jar`]: `sparse jar`, the topology jar for Storm; [`release`]: the project's build
+//!   (per Cargo profile) that `run`, `jar` and `submit` start from; [`artifacts`]: which
+//!   `sparse-host` and plugin files they use, checked against each other;
 //! - [`storm`]: `sparse submit`, `list` and `kill`, through Storm's own client (`storm` or
 //!   `java` with the Storm jars), and the `pre_submit`/`post_submit` hooks;
 //! - [`cli`] and [`commands`]: the thin command-line layer (one file per subcommand).
 
+pub mod artifacts;
 pub mod cli;
 pub mod commands;
 pub mod config;

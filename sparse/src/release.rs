@@ -1,23 +1,43 @@
-//! The project's release build, shared by `sparse run`, `sparse jar` (and `sparse submit`):
-//! where Cargo puts it, how to run `cargo build --release`, and which `sparse-host` to use.
+//! The project's build, shared by `sparse run`, `sparse jar` and `sparse submit`: where Cargo
+//! puts it for a profile, and how to run `cargo build --profile NAME`.
 //!
-//! The release folder is `<CARGO_TARGET_DIR or <root>/target>/release`, with a relative
-//! `CARGO_TARGET_DIR` taken relative to the project root (as Cargo does when run there). It
-//! holds `sparse-host` (when the project's workspace builds it) and the plugins
-//! `lib<crate>.so`.
+//! The build folder of a profile is `<CARGO_TARGET_DIR or <root>/target>/<dir>`, with a
+//! relative `CARGO_TARGET_DIR` taken relative to the project root (as Cargo does when run
+//! there), and `<dir>` Cargo's folder for the profile: `release` for `release` (the default)
+//! and `bench`, `debug` for `dev` and `test`, the profile's own name for a custom profile.
+//! It holds the plugins `lib<crate>.so` (and `sparse-host` when the project's workspace
+//! builds it; see [`crate::artifacts`] for which `sparse-host` is used).
+//!
+//! ```
+//! use std::path::Path;
+//! use sparse::release::{profile_dir, profile_dir_name};
+//!
+//! assert_eq!(profile_dir_name("dev"), "debug");
+//! # if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+//! assert_eq!(profile_dir(Path::new("/p"), "release"), Path::new("/p/target/release"));
+//! # }
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Why `cargo build --release` did not succeed.
+/// The profile `sparse run`, `jar` and `submit` build and use without `--profile`.
+pub const DEFAULT_PROFILE: &str = "release";
+
+/// Why `cargo build` did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// `cargo` could not be started.
     #[error("cannot run cargo: {0}")]
     Spawn(std::io::Error),
     /// `cargo` ran and failed (its messages went to stderr).
-    #[error("cargo build --release failed ({0})")]
-    Failed(std::process::ExitStatus),
+    #[error("cargo build --profile {profile} failed ({status})")]
+    Failed {
+        /// The profile built.
+        profile: String,
+        /// Cargo's exit status.
+        status: std::process::ExitStatus,
+    },
 }
 
 /// Cargo's target folder for the project at `root`: `$CARGO_TARGET_DIR` (relative to
@@ -29,42 +49,66 @@ pub fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-/// The release folder: [`target_dir`]`/release`.
-pub fn release_dir(root: &Path) -> PathBuf {
-    target_dir(root).join("release")
+/// The folder Cargo writes a profile's output to, under the target folder: `debug` for
+/// `dev` and `test`, `release` for `release` and `bench`, else the profile's name.
+pub fn profile_dir_name(profile: &str) -> &str {
+    match profile {
+        "dev" | "test" => "debug",
+        "bench" => "release",
+        p => p,
+    }
 }
 
-/// Runs `cargo build --release` in `root`, its output going to this process's stderr.
-/// `label` prefixes the progress line (e.g. `sparse run`).
+/// The build folder of `profile`: [`target_dir`]`/`[`profile_dir_name`].
+pub fn profile_dir(root: &Path, profile: &str) -> PathBuf {
+    target_dir(root).join(profile_dir_name(profile))
+}
+
+/// The release folder: [`profile_dir`]`(root, "release")`.
+pub fn release_dir(root: &Path) -> PathBuf {
+    profile_dir(root, DEFAULT_PROFILE)
+}
+
+/// Checks a `--profile` value: Cargo's profile names are ASCII letters, digits, `-` and
+/// `_` (so the name is also a safe folder name). Returns why not, as a sentence.
+pub fn check_profile(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the profile name is empty".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+    {
+        return Err(format!(
+            "invalid profile name `{name}`: it contains {c:?} (Cargo profile names are letters, digits, `-` and `_`)"
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `cargo build --release` in `root`; see [`build_profile`].
 pub fn build(root: &Path, label: &str) -> Result<(), BuildError> {
-    eprintln!("[{label}] cargo build --release (in {})", root.display());
+    build_profile(root, DEFAULT_PROFILE, label)
+}
+
+/// Runs `cargo build --profile <profile>` in `root`, its output going to this process's
+/// stderr. `label` prefixes the progress line (e.g. `sparse run`).
+pub fn build_profile(root: &Path, profile: &str, label: &str) -> Result<(), BuildError> {
+    eprintln!(
+        "[{label}] cargo build --profile {profile} (in {})",
+        root.display()
+    );
     let status = Command::new("cargo")
-        .args(["build", "--release"])
+        .args(["build", "--profile", profile])
         .current_dir(root)
         .status()
         .map_err(BuildError::Spawn)?;
     if status.success() {
         Ok(())
     } else {
-        Err(BuildError::Failed(status))
-    }
-}
-
-/// The `sparse-host` to run: the project's own build in `release`, else the one installed
-/// next to the running `sparse`, else the first on `PATH`.
-pub fn find_host(release: &Path) -> Option<PathBuf> {
-    let beside_sparse = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join("sparse-host")));
-    let on_path = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("sparse-host"))
-                .collect::<Vec<_>>()
+        Err(BuildError::Failed {
+            profile: profile.to_string(),
+            status,
         })
-        .unwrap_or_default();
-    std::iter::once(release.join("sparse-host"))
-        .chain(beside_sparse)
-        .chain(on_path)
-        .find(|p| p.is_file())
+    }
 }

@@ -112,7 +112,13 @@ fn check_plugins(
     let has_manifest = root.join("Cargo.toml").is_file();
     if !no_build {
         if has_manifest {
-            super::build_release(root, "sparse check", EXIT_BUILD_FAILED)?;
+            release::build_profile(root, release::DEFAULT_PROFILE, "sparse check").map_err(|e| {
+                let code = match e {
+                    release::BuildError::Spawn(_) => crate::cli::EXIT_IO,
+                    release::BuildError::Failed { .. } => EXIT_BUILD_FAILED,
+                };
+                CliError::new(code, format!("error: {e}"))
+            })?;
         } else {
             println!(
                 "plugins: nothing to build ({} has no Cargo.toml)",
@@ -121,7 +127,10 @@ fn check_plugins(
         }
     }
     let release = release::release_dir(root);
-    let Some(host) = release::find_host(&release) else {
+    // The same choice as `sparse run` and `sparse jar` make (see `crate::artifacts`).
+    let workspace = crate::artifacts::Workspace::read(root).ok();
+    let choice = crate::artifacts::find_host(&release, release::DEFAULT_PROFILE, workspace.as_ref());
+    let Some(host) = choice.host.map(|h| h.path) else {
         warnings.push(warning(format!(
             "the Rust components were not checked against their plugins: no sparse-host in {}, \
              next to sparse, or on PATH (build the project, or install it with `cargo install \

@@ -1,12 +1,15 @@
-//! `sparse jar`: build the release, then the topology jar for Storm ([`crate::jar`]).
+//! `sparse jar`: build the project (release unless `--profile`), choose and check the
+//! `sparse-host` to pack ([`crate::artifacts`]), then write the topology jar for Storm
+//! ([`crate::jar`]).
 //!
-//! Prints the jar's path on stdout (one line, for scripts) and what went in on stderr.
+//! Prints the jar's path on stdout (one line, for scripts) and what went in on stderr: the
+//! `sparse-host` packed (path, where it was found, profile) and each plugin (path,
+//! profile).
 
 use std::path::PathBuf;
 
-use crate::cli::{CliError, CliResult, CommonArgs, EXIT_USAGE};
+use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs, EXIT_USAGE};
 use crate::jar::{self, JarRequest};
-use crate::release;
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = 4;
@@ -17,9 +20,9 @@ pub struct Args {
     /// `-n`, `--config`, `-e`, `-o`, `-d`.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Do not run `cargo build --release` first.
-    #[arg(long = "no-build")]
-    pub no_build: bool,
+    /// `--no-build`, `--profile`.
+    #[command(flatten)]
+    pub build: BuildArgs,
     /// The jar to write (default: `<target>/sparse/<topology>.jar`); the Flux YAML goes
     /// next to it as `.yaml`.
     #[arg(short = 'O', long = "output", value_name = "FILE")]
@@ -39,9 +42,14 @@ pub fn exec(args: Args) -> CliResult {
     let resolved = super::resolve_checked(&args.common, &cwd, false)?;
     let topology = &resolved.opened.topology;
     let root = resolved.opened.project.root.clone();
-    if !args.no_build {
-        super::build_release(&root, "sparse jar", EXIT_BUILD_FAILED)?;
-    }
+    let built = super::build_and_choose(
+        &root,
+        topology,
+        &args.build,
+        "sparse jar",
+        EXIT_BUILD_FAILED,
+        true,
+    )?;
     let output = match &args.output {
         Some(o) => cwd.join(o),
         None => jar::default_output(&root, &topology.name),
@@ -69,19 +77,20 @@ pub fn exec(args: Args) -> CliResult {
     let mut req = JarRequest::new(
         topology.clone(),
         resolved.options.clone(),
-        release::release_dir(&root),
+        built.dir.clone(),
         output,
     );
     req.flux_core = flux_core;
+    req.host = built.host.map(|h| h.path);
     let out = super::build_jar(&req)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
     eprintln!(
-        "[sparse jar] {} ({:.1} MiB, {} entries): plugins {}; flux-core {}; Flux YAML {}",
+        "[sparse jar] {} ({:.1} MiB, {} entries): sparse-host and plugins {} as above; flux-core {}; Flux YAML {}",
         out.jar.display(),
         size as f64 / (1024.0 * 1024.0),
         out.entries.len(),
         if out.plugins.is_empty() {
-            "none".to_string()
+            "(none)".to_string()
         } else {
             out.plugins.join(", ")
         },

@@ -95,19 +95,129 @@ pub fn resolve_checked(
     ))
 }
 
-/// `cargo build --release` in the project, cargo's output shown; a build that fails exits
-/// with `failed_code`, one that cannot start with the I/O code.
-pub fn build_release(
+/// What [`build_and_choose`] settled on: the profile's build folder (the plugins) and the
+/// `sparse-host` to run or pack.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The Cargo profile.
+    pub profile: String,
+    /// Its build folder, holding the plugins.
+    pub dir: std::path::PathBuf,
+    /// The `sparse-host` (always set when shipping; when running, set unless no component
+    /// runs it).
+    pub host: Option<crate::artifacts::Host>,
+}
+
+fn artifact_error(e: crate::artifacts::ArtifactError) -> crate::cli::CliError {
+    use crate::artifacts::ArtifactError as A;
+    let code = match e {
+        A::ComponentMissing { .. } | A::WrongKind { .. } => crate::cli::EXIT_TOPOLOGY,
+        _ => crate::cli::EXIT_USAGE,
+    };
+    crate::cli::CliError::new(code, format!("error: {e}"))
+}
+
+/// Builds the project with `cargo build --profile <profile>` (unless `--no-build`; a build
+/// that fails exits with `failed_code`, one that cannot start with the I/O code), then
+/// chooses the `sparse-host` and the plugins ([`crate::artifacts`]), refuses a plugin the
+/// workspace does not build, checks that the host loads every plugin, and prints what it
+/// uses. With `ship` (`jar`, `submit`) a host and every plugin file are required, and each
+/// component's type must be in its plugin; without (`run`), plugins missing from the build
+/// folder are left to `sparse-host`'s own search.
+pub fn build_and_choose(
     root: &std::path::Path,
+    topology: &crate::topology::model::Topology,
+    build: &crate::cli::BuildArgs,
     label: &str,
     failed_code: i32,
-) -> crate::cli::CliResult {
-    crate::release::build(root, label).map_err(|e| {
-        let code = match e {
-            crate::release::BuildError::Spawn(_) => crate::cli::EXIT_IO,
-            crate::release::BuildError::Failed(_) => failed_code,
-        };
-        crate::cli::CliError::new(code, format!("error: {e}"))
+    ship: bool,
+) -> Result<Built, crate::cli::CliError> {
+    use crate::artifacts::{self, Workspace};
+    use crate::cli::{CliError, EXIT_IO, EXIT_USAGE};
+    use crate::release::{self, BuildError};
+    let profile = build.profile.as_str();
+    release::check_profile(profile)
+        .map_err(|e| CliError::new(EXIT_USAGE, format!("error: {e}")))?;
+    let dir = release::profile_dir(root, profile);
+    if build.no_build {
+        eprintln!(
+            "[{label}] --no-build: using the `{profile}` build in {}",
+            dir.display()
+        );
+    } else {
+        release::build_profile(root, profile, label).map_err(|e| {
+            let code = match e {
+                BuildError::Spawn(_) => EXIT_IO,
+                BuildError::Failed { .. } => failed_code,
+            };
+            CliError::new(code, format!("error: {e}"))
+        })?;
+    }
+    let workspace = Workspace::read(root).ok();
+    let wanted = artifacts::wanted(topology);
+    let choice = artifacts::find_host(&dir, profile, workspace.as_ref());
+    if let Some(p) = &choice.skipped {
+        eprintln!(
+            "warning: not using {}: this project's workspace does not build sparse-host, so that copy is not from this build",
+            p.display()
+        );
+    }
+    let runs_host = topology.components.iter().any(|c| {
+        matches!(&c.exec, crate::topology::model::Exec::Shell { command }
+            if command.first().is_some_and(|a| a == artifacts::HOST_NAME))
+    });
+    let host = match choice.host.clone() {
+        Some(h) => Some(h),
+        None if ship || runs_host => return Err(artifact_error(choice.error())),
+        None => None,
+    };
+    if let Some(ws) = &workspace {
+        artifacts::stale_plugin(&dir, ws, &wanted).map_err(artifact_error)?;
+    }
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for w in &wanted {
+        let path = w.plugin_path(&dir);
+        if files.contains(&path) {
+            continue;
+        }
+        if !path.is_file() {
+            if ship {
+                let e = crate::jar::JarError::MissingPlugin {
+                    component: w.component.clone(),
+                    krate: w.krate.clone(),
+                    path,
+                };
+                return Err(CliError::new(EXIT_USAGE, format!("error: {e}")));
+            }
+            eprintln!(
+                "[{label}] plugin {}: not in {}; sparse-host looks in its other plugin folders",
+                w.krate,
+                dir.display()
+            );
+            continue;
+        }
+        files.push(path);
+    }
+    if let Some(h) = &host {
+        let verb = if ship { "packing " } else { "" };
+        eprintln!("[{label}] {verb}sparse-host {h}");
+        if !files.is_empty() {
+            let listing = artifacts::list_plugins(&h.path, &dir, &files).map_err(artifact_error)?;
+            if ship {
+                listing
+                    .check_components(&wanted, &dir)
+                    .map_err(artifact_error)?;
+            }
+        }
+    }
+    for f in &files {
+        let verb = if ship { "packing " } else { "" };
+        eprintln!("[{label}] {verb}plugin {} (profile {profile})", f.display());
+    }
+    Ok(Built {
+        profile: profile.to_string(),
+        dir,
+        host,
     })
 }
 

@@ -1,5 +1,13 @@
-//! `sparse run`: build the project (release), then run the topology locally with the
-//! JVM-free runner ([`crate::runner`]) for `-t` seconds or until Ctrl-C.
+//! `sparse run`: build the project (`cargo build --profile release`, or the `--profile`
+//! given, e.g. `dev` for a debug build), then run the topology locally with the JVM-free
+//! runner ([`crate::runner`]) for `-t` seconds or until Ctrl-C.
+//!
+//! The tasks load their plugins from that profile's build folder (`target/release`,
+//! `target/debug`...), never from another profile's. The `sparse-host` is the project's own
+//! build only when its workspace builds one; otherwise the one next to `sparse` or on `PATH`
+//! (a copy left in the build folder is skipped, with a warning). Both, and the profile, are
+//! printed before the run, after `sparse-host --list` has loaded every plugin
+//! ([`crate::artifacts`]).
 //!
 //! Ctrl-C (SIGINT) and SIGTERM are caught with `signal-hook`: it only sets an atomic flag
 //! from an async-signal-safe handler (no thread, no unsafe code here), which the runner
@@ -12,10 +20,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cli::{CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE, Parallelism};
-use crate::release;
+use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, Parallelism};
 use crate::runner::{self, RunError, RunOptions};
-use crate::topology::model::Exec;
 
 /// Exit status: the topology ran and a task failed (or could not start).
 pub const EXIT_RUN_FAILED: i32 = 4;
@@ -32,9 +38,9 @@ pub struct Args {
     /// `-p`, `-w`, `-a`.
     #[command(flatten)]
     pub parallelism: Parallelism,
-    /// Do not run `cargo build --release` first.
-    #[arg(long = "no-build")]
-    pub no_build: bool,
+    /// `--no-build`, `--profile`.
+    #[command(flatten)]
+    pub build: BuildArgs,
     /// Write the final summary as JSON to this file.
     #[arg(long = "summary-json", value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
@@ -50,23 +56,14 @@ pub fn exec(args: Args) -> CliResult {
     let resolved = super::resolve_checked(&args.common, &cwd, true)?;
     let topology = &resolved.opened.topology;
     let root = resolved.opened.project.root.clone();
-    if !args.no_build {
-        super::build_release(&root, "sparse run", EXIT_RUN_FAILED)?;
-    }
-    let release = release::release_dir(&root);
-    let uses_host = topology.components.iter().any(|c| {
-        matches!(&c.exec, Exec::Shell { command } if command.first().is_some_and(|a| a == "sparse-host"))
-    });
-    let host = release::find_host(&release);
-    if uses_host && host.is_none() {
-        return Err(CliError::new(
-            EXIT_USAGE,
-            format!(
-                "error: no sparse-host found in {}, next to sparse, or on PATH; build it with `cargo build --release` (or drop --no-build), or install it with `cargo install --path <sparse checkout>/host`",
-                release.display()
-            ),
-        ));
-    }
+    let built = super::build_and_choose(
+        &root,
+        topology,
+        &args.build,
+        "sparse run",
+        EXIT_RUN_FAILED,
+        false,
+    )?;
 
     let interrupt = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -83,8 +80,8 @@ pub fn exec(args: Args) -> CliResult {
     opts.debug = args.common.debug;
     opts.workers = args.parallelism.par.or(args.parallelism.workers);
     opts.ackers = args.parallelism.par.or(args.parallelism.ackers);
-    opts.host_binary = host;
-    opts.plugin_dir = Some(release);
+    opts.host_binary = built.host.map(|h| h.path);
+    opts.plugin_dir = Some(built.dir);
     opts.summary_json = args.summary_json.clone();
     opts.interrupt = interrupt;
     opts.json_style = args.json_style;

@@ -2,8 +2,10 @@
 //! environment's Nimbus through Storm's own client ([`crate::storm`]).
 //!
 //! Steps: resolve project, topology, environment and conf ([`crate::storm::conf`]); choose
-//! the Storm client; run `pre_submit` hooks (a failure aborts); `cargo build --release`
-//! (unless `--no-build`); write the jar (Flux embedded from the client's flux-core, unless
+//! the Storm client; run `pre_submit` hooks (a failure aborts); `cargo build --profile
+//! release` (unless `--no-build`, or another `--profile`); choose and check the
+//! `sparse-host` and plugins as `sparse jar` does ([`crate::artifacts`]); write the jar
+//! (Flux embedded from the client's flux-core, unless
 //! `--no-flux-core`); with `-f`, kill a running topology of that name and wait until Nimbus
 //! no longer lists it; submit; run `post_submit` hooks.
 //!
@@ -13,10 +15,9 @@
 
 use std::time::Duration;
 
-use crate::cli::{CliError, CliResult, CommonArgs};
+use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs};
 use crate::config::HookCommand;
 use crate::jar::{self, JarRequest};
-use crate::release;
 use crate::storm::client::Client;
 use crate::storm::conf::{Parallelism, submit_conf};
 use crate::storm::hooks::{self, HookContext, HookKind};
@@ -40,9 +41,9 @@ pub struct Args {
     /// `-p`, `-w`, `-a`.
     #[command(flatten)]
     pub parallelism: Parallelism,
-    /// Do not run `cargo build --release` first.
-    #[arg(long = "no-build")]
-    pub no_build: bool,
+    /// `--no-build`, `--profile`.
+    #[command(flatten)]
+    pub build: BuildArgs,
     /// Do not embed flux-core in the jar (the cluster must provide Flux).
     #[arg(long = "no-flux-core")]
     pub no_flux_core: bool,
@@ -90,9 +91,8 @@ pub fn exec(args: Args) -> CliResult {
     )
     .map_err(hook_err)?;
 
-    if !args.no_build {
-        super::build_release(&root, LABEL, EXIT_BUILD_FAILED)?;
-    }
+    let built =
+        super::build_and_choose(&root, topology, &args.build, LABEL, EXIT_BUILD_FAILED, true)?;
     let flux_core = if args.no_flux_core {
         None
     } else if std::env::var_os("SPARSE_FLUX_CORE_JAR").is_some() {
@@ -110,10 +110,11 @@ pub fn exec(args: Args) -> CliResult {
     let mut req = JarRequest::new(
         topology.clone(),
         conf,
-        release::release_dir(&root),
+        built.dir.clone(),
         jar::default_output(&root, &topology.name),
     );
     req.flux_core = flux_core;
+    req.host = built.host.map(|h| h.path);
     let out = super::build_jar(&req)?;
     eprintln!("[{LABEL}] jar {}", out.jar.display());
 

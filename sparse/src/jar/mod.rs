@@ -3,13 +3,17 @@
 //! # Shipping a topology
 //!
 //! ```text
-//! sparse jar [-n NAME] [-e ENV] [-o key=value]... [--no-build] [-O FILE]
+//! sparse jar [-n NAME] [-e ENV] [-o key=value]... [--no-build] [--profile NAME] [-O FILE]
 //!            [--flux-core JAR | --no-flux-core]
 //! ```
 //!
-//! builds the project in release mode (unless `--no-build`), then writes
+//! builds the project (`cargo build --profile release` unless `--no-build` or another
+//! `--profile`), chooses the `sparse-host` to pack and checks that it loads every plugin
+//! ([`crate::artifacts`]; a project made by `sparse quickstart` does not build `sparse-host`,
+//! so the one next to `sparse` or on `PATH` is packed), then writes
 //! `<target>/sparse/<name>.jar` (`<target>` is `$CARGO_TARGET_DIR` or `<project>/target`)
-//! and, next to it, the same Flux YAML as `<name>.yaml`. Submit it with Storm's own client:
+//! and, next to it, the same Flux YAML as `<name>.yaml`. It prints the path and profile of
+//! the `sparse-host` and of each plugin it packed. Submit it with Storm's own client:
 //!
 //! ```text
 //! storm jar target/sparse/wordcount.jar org.apache.storm.flux.Flux --remote --resource /wordcount.yaml
@@ -26,7 +30,7 @@
 //! | `META-INF/MANIFEST.MF` | first entry; `Main-Class: org.apache.storm.flux.Flux` when Flux is embedded |
 //! | `<name>.yaml` | the Flux topology, with the merged options as `config:` (see below) |
 //! | `resources/sparse-host.sh` | the launcher (see below) |
-//! | `resources/sparse-host` | the host binary from the release folder |
+//! | `resources/sparse-host` | the host binary ([`JarRequest::host`]) |
 //! | `resources/plugins/lib<crate>.so` | one per crate named by a `sparse-host --component CRATE::TYPE` command |
 //! | `org/apache/storm/flux/...`, `META-INF/...` | flux-core's classes (shaded: flux-wrappers, snakeyaml, commons-cli), when embedded |
 //!
@@ -132,7 +136,8 @@ pub struct JarRequest {
     pub topology: Topology,
     /// The merged Storm conf, written as the Flux `config:` block.
     pub conf: Map<String, Value>,
-    /// The release folder holding `sparse-host` and the plugins `lib<crate>.so`.
+    /// The build folder holding the plugins `lib<crate>.so` (the release folder unless
+    /// another profile was built), and `sparse-host` unless [`JarRequest::host`] is given.
     pub release_dir: PathBuf,
     /// Where to write the jar (its folder is created). The Flux YAML is also written next to
     /// it, with the extension `.yaml`.
@@ -140,6 +145,9 @@ pub struct JarRequest {
     /// A flux-core jar whose classes are embedded; `None` embeds nothing. See
     /// [`find_flux_core`].
     pub flux_core: Option<PathBuf>,
+    /// The `sparse-host` to pack; `None` packs `<release_dir>/sparse-host`. Commands choose
+    /// it with [`crate::artifacts::find_host`].
+    pub host: Option<PathBuf>,
 }
 
 impl JarRequest {
@@ -156,7 +164,15 @@ impl JarRequest {
             release_dir,
             output,
             flux_core: None,
+            host: None,
         }
+    }
+
+    /// The `sparse-host` that [`build`] packs.
+    pub fn host_path(&self) -> PathBuf {
+        self.host
+            .clone()
+            .unwrap_or_else(|| self.release_dir.join(HOST_NAME))
     }
 }
 
@@ -173,6 +189,10 @@ pub struct JarOutput {
     pub entries: Vec<String>,
     /// The crates whose plugins were packed (`lib<crate>.so`).
     pub plugins: Vec<String>,
+    /// The files packed as `resources/plugins/...`, in the same order.
+    pub plugin_files: Vec<PathBuf>,
+    /// The file packed as `resources/sparse-host`.
+    pub host: PathBuf,
     /// The flux-core jar whose classes were embedded, if any.
     pub flux_core: Option<PathBuf>,
     /// Things the user should know (shell commands whose programs are not in the jar).
@@ -182,19 +202,19 @@ pub struct JarOutput {
 /// Why the jar could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum JarError {
-    /// `sparse-host` is not in the release folder.
+    /// The `sparse-host` to pack does not exist.
     #[error(
-        "no {} in {} (build it with `cargo build --release`, or add the sparse-host crate to the project's workspace)",
+        "no {} at {} (install it with `cargo install --path <sparse checkout>/host`; `sparse jar` packs the one next to sparse or on PATH)",
         HOST_NAME,
-        dir.display()
+        path.display()
     )]
     NoHost {
-        /// The release folder.
-        dir: PathBuf,
+        /// Where it was expected.
+        path: PathBuf,
     },
     /// A plugin named by a component is not in the release folder.
     #[error(
-        "component `{component}` runs `{krate}::...`, but {} does not exist (is `{krate}` a cdylib crate of this workspace, built with `cargo build --release`?)",
+        "component `{component}` runs `{krate}::...`, but {} does not exist (is `{krate}` a cdylib crate of this project's workspace? `sparse jar` builds it unless --no-build)",
         path.display()
     )]
     MissingPlugin {
@@ -271,17 +291,9 @@ pub struct JarTopology {
 
 /// The crate of `sparse-host ... --component CRATE::TYPE` (also `-c X`, `--component=X`).
 fn component_crate(args: &[String]) -> Option<&str> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let value = match a.as_str() {
-            "--component" | "-c" => it.next().map(String::as_str),
-            s => s.strip_prefix("--component="),
-        };
-        if let Some(v) = value {
-            return v.split_once("::").map(|(k, _)| k);
-        }
-    }
-    None
+    crate::artifacts::component_arg(args)?
+        .split_once("::")
+        .map(|(k, _)| k)
 }
 
 /// Rewrites `topology` for the jar (see the [module docs](self)): `conf` becomes the
@@ -439,11 +451,9 @@ fn copy_flux_entry(name: &str) -> bool {
 /// end, so a failed build never leaves a truncated jar.
 pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
     let jt = jar_topology(&req.topology, &req.conf)?;
-    let host = req.release_dir.join(HOST_NAME);
+    let host = req.host_path();
     if !host.is_file() {
-        return Err(JarError::NoHost {
-            dir: req.release_dir.clone(),
-        });
+        return Err(JarError::NoHost { path: host });
     }
     let mut plugins: BTreeSet<String> = BTreeSet::new();
     for (component, krate) in &jt.crates {
@@ -513,6 +523,8 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
                     .to_string()
             })
             .collect(),
+        plugin_files: plugins.iter().map(|p| req.release_dir.join(p)).collect(),
+        host,
         flux_core: req.flux_core.clone(),
         warnings: jt.warnings,
     })
@@ -575,7 +587,7 @@ fn write_jar(
         0o755,
         LAUNCHER.as_bytes(),
     )?;
-    let host = req.release_dir.join(HOST_NAME);
+    let host = req.host_path();
     let bytes = std::fs::read(&host).map_err(io_err(&host))?;
     w.file(&format!("resources/{HOST_NAME}"), 0o755, &bytes)?;
     w.dir("resources/plugins/")?;

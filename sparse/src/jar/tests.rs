@@ -202,7 +202,31 @@ fn missing_files_are_named() {
     assert!(!tmp.0.join("t.jar").exists());
     std::fs::remove_file(r.join("sparse-host")).unwrap();
     let e = build(&req).unwrap_err().to_string();
-    assert!(e.contains("no sparse-host in"), "{e}");
+    let want = format!("no sparse-host at {}", r.join("sparse-host").display());
+    assert!(e.contains(&want), "{e}");
+}
+
+#[test]
+fn the_given_host_is_packed_and_reported() {
+    let tmp = Tmp::new("host");
+    let r = release(&tmp.0);
+    let installed = tmp.0.join("bin/sparse-host");
+    std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+    std::fs::write(&installed, b"installed host").unwrap();
+    let mut req = JarRequest::new(topo(), Map::new(), r.clone(), tmp.0.join("t.jar"));
+    req.host = Some(installed.clone());
+    let out = build(&req).unwrap();
+    assert_eq!(read(&out.jar, "resources/sparse-host"), "installed host");
+    assert_eq!(out.host, installed);
+    assert_eq!(
+        out.plugin_files,
+        [r.join(plugin_file("alpha")), r.join(plugin_file("beta-x"))]
+    );
+    // Without it, the build folder's copy.
+    req.host = None;
+    let out = build(&req).unwrap();
+    assert_eq!(out.host, r.join("sparse-host"));
+    assert!(read(&out.jar, "resources/sparse-host").contains("fake host"));
 }
 
 #[test]

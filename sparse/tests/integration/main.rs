@@ -52,6 +52,9 @@ pub fn clj(src: &str) -> Result<Topology, sparse::topology::LoadError> {
 }
 /// `sparse quickstart`: generated projects check, build and run.
 mod quickstart;
+/// A quickstart project with an added bolt: `sparse jar` in LocalCluster, `sparse run
+/// --profile dev`, and `sparse submit` (from the cluster test).
+mod quickstart_storm;
 /// `sparse run` end to end with Python multi-lang fixtures.
 mod run_e2e;
 /// A Python streamparse bolt between Rust components under `sparse run`.

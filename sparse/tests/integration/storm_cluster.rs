@@ -17,6 +17,11 @@
 //!    one, waits until it is gone, and submits again (a new topology id);
 //! 5. `sparse kill` removes it: `sparse list` no longer shows it.
 //!
+//! Steps 1b and 3b (from [`crate::quickstart_storm`]) use the same cluster for a project
+//! made by `sparse quickstart` outside the repository, with a bolt added: `sparse submit`
+//! right after step 1 (it takes the second worker slot), then, after step 3, words seen in
+//! the added bolt's task log and `sparse kill`.
+//!
 //! The whole test takes about two minutes on two cores (most of it JVM start-ups: every
 //! `list`/`kill`/`submit` is a client JVM of 2–5 s, more while the topology keeps both cores
 //! busy). It holds `storm_interop`'s in-process Storm lock (one Storm at a time in this test
@@ -235,6 +240,12 @@ fn submit_list_kill_on_a_real_storm_cluster() {
         serde_json::from_str(&fs::read_to_string(project.join("env.json")).unwrap()).unwrap();
     assert_eq!(env["nimbus"], serde_json::json!(cluster.nimbus));
 
+    // 1b. a project made by `sparse quickstart`, with a bolt added, submitted to the same
+    // cluster (its second slot) while the wordcount starts.
+    let qs_logs = work.join("quickstart-task-logs");
+    fs::create_dir_all(&qs_logs).unwrap();
+    crate::quickstart_storm::submit_to_cluster(&cluster.nimbus, &cluster.classpath, &qs_logs);
+
     // 2. list
     let (status, first_id) = wait_for("wordcount in sparse list", 30, || {
         listed(&project, &cluster, "wordcount")
@@ -258,6 +269,8 @@ fn submit_list_kill_on_a_real_storm_cluster() {
             "no log file for {comp}: {names:?}"
         );
     }
+    // 3b. words reached the quickstart project's added bolt; kill it.
+    crate::quickstart_storm::check_cluster_run_and_kill(&cluster.classpath, &qs_logs);
 
     // 4. resubmission: refused without -f, replaced with -f
     let o = sparse(

@@ -158,16 +158,16 @@ fn sparse_jar(args: &[&str], out: &Path) -> PathBuf {
 }
 
 /// What one `storm/run-local.sh` run left behind.
-struct StormRun {
-    status: i32,
-    storm_log: String,
-    stdout: String,
-    secs: f64,
+pub(crate) struct StormRun {
+    pub status: i32,
+    pub storm_log: String,
+    pub stdout: String,
+    pub secs: f64,
 }
 
 impl StormRun {
     /// Storm's log up to `STOPPING LOCAL MODE CLUSTER` (later lines are shutdown noise).
-    fn before_stop(&self) -> &str {
+    pub(crate) fn before_stop(&self) -> &str {
         self.storm_log
             .split("STOPPING LOCAL MODE CLUSTER")
             .next()
@@ -175,7 +175,7 @@ impl StormRun {
     }
 }
 
-fn run_local(jar: &Path, ttl: u32, run_dir: &Path, extra: &[&str]) -> StormRun {
+pub(crate) fn run_local(jar: &Path, ttl: u32, run_dir: &Path, extra: &[&str]) -> StormRun {
     let t = Instant::now();
     let yaml = jar.with_extension("yaml");
     let out = Command::new(repo_root().join("storm/run-local.sh"))
@@ -203,11 +203,11 @@ fn run_local(jar: &Path, ttl: u32, run_dir: &Path, extra: &[&str]) -> StormRun {
 }
 
 /// A task log file: component, task id and the messages (text after `<comp>:<task> `).
-struct TaskLog {
-    file: String,
-    component: String,
-    task: i64,
-    lines: Vec<String>,
+pub(crate) struct TaskLog {
+    pub file: String,
+    pub component: String,
+    pub task: i64,
+    pub lines: Vec<String>,
 }
 
 impl TaskLog {
@@ -221,7 +221,7 @@ impl TaskLog {
 }
 
 /// Reads every `streamparse_<topo>_<comp>_<task>_<pid>.log` in `dir`.
-fn task_logs(dir: &Path, topo: &str) -> Vec<TaskLog> {
+pub(crate) fn task_logs(dir: &Path, topo: &str) -> Vec<TaskLog> {
     let mut logs = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
@@ -247,7 +247,7 @@ fn task_logs(dir: &Path, topo: &str) -> Vec<TaskLog> {
     logs
 }
 
-fn of<'a>(logs: &'a [TaskLog], component: &str) -> Vec<&'a TaskLog> {
+pub(crate) fn of<'a>(logs: &'a [TaskLog], component: &str) -> Vec<&'a TaskLog> {
     logs.iter().filter(|l| l.component == component).collect()
 }
 
