@@ -4,7 +4,7 @@
 //! write and answers), and `sparse run` plays Storm's side. Both frame messages the same
 //! way, so the framing lives here once:
 //!
-//! * [`array`]: counting the values of a JSON array without parsing it (emit checks).
+//! * [`mod@array`]: counting the values of a JSON array without parsing it (emit checks).
 //! * [`frame`]: reading and writing `<json>\nend\n` frames, tolerant of multi-line JSON,
 //!   CRLF line ends and messages split across reads, exactly like Storm's Java reader.
 //! * [`component`]: borrowed, zero-copy views of the messages Storm sends to a component
