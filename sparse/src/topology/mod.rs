@@ -16,7 +16,7 @@ pub mod visualize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use model::{Span, Topology};
+use model::{Input, Span, Topology};
 
 /// The stream id Storm uses when none is given.
 pub const DEFAULT_STREAM: &str = "default";
@@ -43,16 +43,65 @@ impl Diagnostic {
     }
 }
 
+/// `file:line:col`, as diagnostics print a place.
+fn location(s: &Span) -> String {
+    format!("{}:{}:{}", s.file.display(), s.line, s.col)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(s) = &self.span {
-            write!(f, "{}:{}:{}: ", s.file.display(), s.line, s.col)?;
+            write!(f, "{}: ", location(s))?;
         }
         if let Some(c) = &self.component {
             write!(f, "component `{c}`: ")?;
         }
         f.write_str(&self.message)
     }
+}
+
+/// Merges the inputs a reader found for bolt `bolt`, in declaration order, as Storm does:
+/// `BoltDeclarer` keeps inputs in a map keyed by (component, stream), so declaring the same
+/// source stream again replaces the earlier grouping. The merged input keeps the place of
+/// the first declaration and the grouping of the last; each repeat gives a warning naming
+/// both declarations.
+pub(crate) fn merge_inputs(
+    bolt: &str,
+    declared: Vec<(Input, Option<Span>)>,
+) -> (Vec<Input>, Vec<Diagnostic>) {
+    let mut inputs: Vec<Input> = Vec::with_capacity(declared.len());
+    let mut last_span: Vec<Option<Span>> = Vec::with_capacity(declared.len());
+    let mut warnings = Vec::new();
+    for (input, span) in declared {
+        let Some(i) = inputs
+            .iter()
+            .position(|k| k.source == input.source && k.stream == input.stream)
+        else {
+            inputs.push(input);
+            last_span.push(span);
+            continue;
+        };
+        let earlier = last_span[i].as_ref().map_or_else(
+            || "earlier".to_string(),
+            |s| format!("earlier at {}", location(s)),
+        );
+        let now = describe::grouping_label(&input.grouping);
+        warnings.push(Diagnostic::new(
+            span.clone(),
+            Some(bolt),
+            format!(
+                "input from `{}` stream `{}` declared again ({earlier} with {} grouping, here \
+                 with {now}): Storm keeps one input per component and stream, the last \
+                 declared, so `{bolt}` gets each tuple once, by {now}",
+                input.source,
+                input.stream,
+                describe::grouping_label(&inputs[i].grouping),
+            ),
+        ));
+        inputs[i].grouping = input.grouping;
+        last_span[i] = span;
+    }
+    (inputs, warnings)
 }
 
 /// Why a topology file could not be loaded.
@@ -104,8 +153,24 @@ impl Format {
     }
 }
 
+/// A topology as read from a file, with what the reader accepted but the user should hear
+/// about (for example a bolt subscribed twice to one stream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The topology, not validated yet.
+    pub topology: Topology,
+    /// Warnings, each located.
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Loads a topology file (format chosen by extension). The topology is not validated yet.
+/// The reader's warnings are dropped: see [`load_with_warnings`].
 pub fn load(path: &Path) -> Result<Topology, LoadError> {
+    load_with_warnings(path).map(|l| l.topology)
+}
+
+/// Loads a topology file (format chosen by extension) and keeps the reader's warnings.
+pub fn load_with_warnings(path: &Path) -> Result<Loaded, LoadError> {
     let format = Format::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
         path: path.to_path_buf(),
     })?;
@@ -114,8 +179,8 @@ pub fn load(path: &Path) -> Result<Topology, LoadError> {
         source,
     })?;
     match format {
-        Format::Clojure => clj::load_str(&src, path),
-        Format::Flux => flux::load_str(&src, path),
+        Format::Clojure => clj::load_str_with_warnings(&src, path),
+        Format::Flux => flux::load_str_with_warnings(&src, path),
     }
 }
 

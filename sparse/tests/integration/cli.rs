@@ -159,3 +159,29 @@ fn visualize_writes_svg_and_dot() {
         "{dot}"
     );
 }
+
+#[test]
+fn check_warns_about_an_input_declared_twice_and_counts_it_once() {
+    let dir = project(
+        "check-dup-input",
+        "{}",
+        &[(
+            "dup.clj",
+            r#"(defn dup [options]
+  [{"s" (python-spout-spec options "s.S" ["w"])}
+   {"b" (python-bolt-spec options {"s" :shuffle ["s" "default"] :shuffle} "b.B" [])}])"#,
+        )],
+    );
+    let o = sparse(&dir, &["check"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    let file = dir.join("topologies/dup.clj").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "warning: {file}:3:49: component `b`: input from `s` stream `default` declared \
+             again (earlier at {file}:3:36 with shuffle grouping, here with shuffle)"
+        )),
+        "{err}"
+    );
+    assert_eq!(out.matches("from  s/default (shuffle)").count(), 1, "{out}");
+}
