@@ -13,6 +13,7 @@ pub mod model;
 pub mod validate;
 pub mod visualize;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -48,16 +49,52 @@ fn location(s: &Span) -> String {
     format!("{}:{}:{}", s.file.display(), s.line, s.col)
 }
 
+/// Control characters escaped (all of them); everything else kept.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(s) = &self.span {
-            write!(f, "{}: ", location(s))?;
+        let mut s = String::new();
+        if let Some(span) = &self.span {
+            s.push_str(&location(span));
+            s.push_str(": ");
         }
         if let Some(c) = &self.component {
-            write!(f, "component `{c}`: ")?;
+            s.push_str(&format!("component `{c}`: "));
         }
-        f.write_str(&self.message)
+        s.push_str(&self.message);
+        f.write_str(&escape_controls(&s))
     }
+}
+
+/// Text from a topology (ids, stream and field names, messages quoting them) made safe to
+/// print on a terminal: every control character, and the Unicode marks that reorder text
+/// (bidirectional overrides and isolates), is shown as an escape instead of acting on the
+/// terminal. `\n`, `\t`, `\r` and `\0` keep their short forms; the rest read `\u{1b}`.
+///
+/// ```
+/// use sparse::topology::escape_controls;
+/// assert_eq!(escape_controls("ok"), "ok");
+/// assert_eq!(escape_controls("a\u{1b}[2Jb\nc"), r"a\u{1b}[2Jb\nc");
+/// ```
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Merges the inputs a reader found for bolt `bolt`, in declaration order, as Storm does:
@@ -108,7 +145,7 @@ pub(crate) fn merge_inputs(
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {source}", escape_controls(&path.display().to_string()))]
     Io {
         /// The file.
         path: PathBuf,
@@ -116,7 +153,10 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// The extension is neither `.clj` nor `.yaml`/`.yml`.
-    #[error("{}: unknown topology format (expected a .clj or .yaml/.yml file)", path.display())]
+    #[error(
+        "{}: unknown topology format (expected a .clj or .yaml/.yml file)",
+        escape_controls(&path.display().to_string())
+    )]
     UnknownFormat {
         /// The file.
         path: PathBuf,
