@@ -8,7 +8,8 @@
 //! until Storm closes stdin.
 //!
 //! Exit codes (see [`error::exit`]): 0 end of input; 1 the component failed; 2 bad
-//! command line; 3 plugin not found; 4 component not found; 5 plugin unusable (ABI);
+//! command line; 3 plugin not found; 4 component not found; 5 plugin unusable (not a
+//! whole ELF file, refused by the loader, no entry symbol, ABI mismatch);
 //! 6 spout/bolt mismatch; 7 malformed protocol input; 8 I/O error; 9 invalid
 //! configuration.
 

@@ -9,10 +9,14 @@
 //! 4. `<directory of sparse-host>`;
 //! 5. `./plugins`.
 //!
-//! A library is opened with `RTLD_NOW | RTLD_LOCAL` (a missing symbol fails at load, and
-//! two plugins cannot interpose each other's symbols) and never unloaded. The host then
-//! calls the entry symbol and checks the descriptor: ABI major version, struct sizes, and
-//! every component's kind and entry points.
+//! Before the library is opened, [`elf::check_file`] makes sure it is an ELF file whose
+//! headers and segments all lie inside it (a truncated library would otherwise kill the host
+//! with `SIGBUS` while it is mapped). A library is opened with `RTLD_NOW | RTLD_LOCAL` (a
+//! missing symbol fails at load, and two plugins cannot interpose each other's symbols) and
+//! never unloaded; when the loader refuses it, its own message (`dlerror`: a missing
+//! dependency, the wrong machine...) is reported. The host then calls the entry symbol and
+//! checks the descriptor: ABI major version, struct sizes, and every component's kind and
+//! entry points.
 
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
@@ -22,6 +26,24 @@ use plugin_api::abi::{
 };
 
 use crate::error::HostError;
+
+#[cfg(all(unix, not(target_vendor = "apple")))]
+pub mod elf;
+
+/// `e` and its sources, joined with `: ` (libloading keeps `dlerror`'s text in the source).
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        next = cause.source();
+    }
+    s
+}
 
 /// A validated `CRATE::TYPE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,18 +163,28 @@ impl Plugin {
             plugin: path.to_path_buf(),
             reason,
         };
+        // The loader's reason is in the error's source; its own Display only says which
+        // call failed.
+        let cannot_load = |e: libloading::Error| {
+            bad(match &e {
+                libloading::Error::DlOpen { source } => {
+                    format!("cannot load the library: {source}")
+                }
+                _ => format!("cannot load the library: {}", with_sources(&e)),
+            })
+        };
+        #[cfg(all(unix, not(target_vendor = "apple")))]
+        elf::check_file(path).map_err(bad)?;
         #[cfg(unix)]
         let lib = {
             use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
             // SAFETY: loading runs the library's initialisers; plugins are trusted code.
-            unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }
-                .map_err(|e| bad(format!("cannot load the library: {e}")))?
+            unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }.map_err(cannot_load)?
         };
         #[cfg(not(unix))]
         let lib = {
             // SAFETY: as above.
-            unsafe { libloading::Library::new(path) }
-                .map_err(|e| bad(format!("cannot load the library: {e}")))?
+            unsafe { libloading::Library::new(path) }.map_err(cannot_load)?
         };
         // SAFETY: the symbol has the documented type when present.
         let entry: EntryFn = unsafe {

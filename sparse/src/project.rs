@@ -216,11 +216,12 @@ impl Project {
     /// Chooses the topology for `-n name` and loads it (not validated).
     pub fn load_topology(self, name: Option<&str>) -> Result<OpenedTopology, ProjectError> {
         let (path, note) = self.find_topology(name)?;
-        let topology = topology::load(&path)?;
+        let loaded = topology::load_with_warnings(&path)?;
         Ok(OpenedTopology {
             project: self,
             path,
-            topology,
+            topology: loaded.topology,
+            warnings: loaded.warnings,
             notes: note.into_iter().collect(),
         })
     }
@@ -251,6 +252,9 @@ pub struct OpenedTopology {
     pub path: PathBuf,
     /// The topology as declared.
     pub topology: Topology,
+    /// What the reader accepted but the user should hear about (an input declared twice);
+    /// print them on stderr.
+    pub warnings: Vec<crate::topology::Diagnostic>,
     /// Notes for the user (which file was chosen); print them on stderr.
     pub notes: Vec<String>,
 }

@@ -12,6 +12,8 @@ mod bolt;
 mod errors;
 // `--list --json`: the catalogue of plugins that `sparse check` reads.
 mod list;
+// Plugin files that cannot be loaded: truncated, empty, not ELF, missing dependencies.
+mod load_errors;
 // Logging through the real binary: plugin records reach the task file; a million records.
 mod log_e2e;
 // The logging module's public API.

@@ -17,6 +17,10 @@
 //! the Rust components are not checked: a warning says so and why, and the Storm-rule
 //! check still decides the exit status. A topology of Python or other shell components
 //! needs no plugins and builds nothing.
+//!
+//! Everything printed that comes from the topology file, the project or the plugins (ids,
+//! names, paths, messages quoting them) has its control characters escaped
+//! ([`escape_controls`]): a name holding an escape sequence is shown, not obeyed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +29,7 @@ use crate::cli::{CliError, CliResult, EXIT_TOPOLOGY, TopologyArgs};
 use crate::plugins::{self, Catalog, check::Inputs, stale};
 use crate::release;
 use crate::topology::model::Topology;
-use crate::topology::{Diagnostic, describe, validate};
+use crate::topology::{Diagnostic, describe, escape_controls, validate};
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = 4;
@@ -44,9 +48,9 @@ pub struct Args {
 
 /// Runs `sparse check`.
 pub fn exec(args: Args) -> CliResult {
-    let opened = super::open(&args.topology)?;
+    let opened = super::open(&args.topology).map_err(escape_lines)?;
     let t = &opened.topology;
-    println!("{}", opened.path.display());
+    println!("{}", shown(&opened.path));
     print!("{}", describe::describe(t));
     for b in validate::local_blockers(t) {
         println!("note: {b}");
@@ -77,7 +81,7 @@ pub fn exec(args: Args) -> CliResult {
     }
     msg.push_str(&format!(
         "{}: {} error{}",
-        opened.path.display(),
+        shown(&opened.path),
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     ));
@@ -86,6 +90,23 @@ pub fn exec(args: Args) -> CliResult {
 
 fn warning(msg: impl Into<String>) -> Diagnostic {
     Diagnostic::new(None, None, msg)
+}
+
+/// A path as printed: control characters escaped.
+fn shown(p: &Path) -> String {
+    escape_controls(&p.display().to_string()).into_owned()
+}
+
+/// An error from opening the project, each line's control characters escaped (the lines
+/// themselves are kept).
+fn escape_lines(mut e: CliError) -> CliError {
+    e.message = e
+        .message
+        .split('\n')
+        .map(|l| escape_controls(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    e
 }
 
 /// Builds (unless `no_build`), asks `sparse-host` for its catalogue and compares. Returns
@@ -122,7 +143,7 @@ fn check_plugins(
         } else {
             println!(
                 "plugins: nothing to build ({} has no Cargo.toml)",
-                root.display()
+                shown(root)
             );
         }
     }
@@ -146,7 +167,7 @@ fn check_plugins(
         }
         return Ok((errors, warnings));
     };
-    println!("plugins: asked {} --list --json", host.display());
+    println!("plugins: asked {} --list --json", shown(&host));
 
     // One catalogue per distinct list of a command's own --plugin-dir values.
     let mut catalogs: BTreeMap<Vec<String>, Catalog> = BTreeMap::new();
@@ -159,8 +180,7 @@ fn check_plugins(
             .collect();
         match plugins::query(&host, &dirs, root) {
             Ok(c) => {
-                let searched: Vec<String> =
-                    c.searched.iter().map(|d| d.display().to_string()).collect();
+                let searched: Vec<String> = c.searched.iter().map(|d| shown(d)).collect();
                 println!("  searched {}", searched.join(", "));
                 catalogs.insert(key, c);
             }
@@ -196,10 +216,10 @@ fn check_plugins(
     for (p, ids) in &found.used {
         println!(
             "  {} {}: {} (for {})",
-            p.name,
-            p.version,
-            p.path.display(),
-            ids.join(", ")
+            escape_controls(&p.name),
+            escape_controls(&p.version),
+            shown(&p.path),
+            escape_controls(&ids.join(", "))
         );
         if let Some(krate) = crates.get(&p.krate)
             && let Some(newer) = stale::stale_source(&p.path, krate)

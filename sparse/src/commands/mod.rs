@@ -49,7 +49,8 @@ registry! {
 }
 
 /// Opens the project from the current folder (printing config warnings on stderr), then
-/// chooses and loads the topology (printing notes about the choice).
+/// chooses and loads the topology (printing notes about the choice and the reader's
+/// warnings).
 pub fn open(
     args: &crate::cli::TopologyArgs,
 ) -> Result<crate::project::OpenedTopology, crate::cli::CliError> {
@@ -60,6 +61,9 @@ pub fn open(
     let opened = project.load_topology(args.name.as_deref())?;
     for n in &opened.notes {
         eprintln!("note: {n}");
+    }
+    for w in &opened.warnings {
+        eprintln!("warning: {w}");
     }
     Ok(opened)
 }
@@ -79,6 +83,9 @@ pub fn resolve_checked(
     }
     for n in &resolved.opened.notes {
         eprintln!("note: {n}");
+    }
+    for w in &resolved.opened.warnings {
+        eprintln!("warning: {w}");
     }
     let topology = &resolved.opened.topology;
     let mut problems = validate::validate(topology);

@@ -1,7 +1,10 @@
-//! A one-screen text description of a topology, as printed by `sparse check`.
+//! A one-screen text description of a topology, as printed by `sparse check`. Every name
+//! from the file goes through [`escape_controls`](super::escape_controls), so the
+//! description never carries a raw escape sequence to the terminal.
 
 use std::fmt::Write as _;
 
+use super::escape_controls as esc;
 use super::model::{ComponentKind, Exec, Grouping, Topology};
 
 /// Short label of a grouping: `shuffle`, `fields(word)`, `custom(org.Foo)`...
@@ -47,49 +50,52 @@ pub fn exec_label(e: &Exec) -> String {
 /// Renders the description: name, totals, then per component its kind, tasks, command,
 /// output streams and inputs.
 pub fn describe(t: &Topology) -> String {
+    let conf_line = |conf: &serde_json::Map<String, serde_json::Value>| {
+        let keys: Vec<String> = conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        esc(&keys.join(", ")).into_owned()
+    };
     let mut s = String::new();
     let tasks: u64 = t.components.iter().map(|c| u64::from(c.num_tasks)).sum();
     let _ = writeln!(
         s,
         "topology `{}`: {} components, {} tasks",
-        t.name,
+        esc(&t.name),
         t.components.len(),
         tasks
     );
     if !t.conf.is_empty() {
-        let keys: Vec<String> = t.conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let _ = writeln!(s, "  conf: {}", keys.join(", "));
+        let _ = writeln!(s, "  conf: {}", conf_line(&t.conf));
     }
     for c in &t.components {
         let _ = writeln!(
             s,
             "  {:<5} {:<20} executors {} tasks {}  {}",
             kind_label(c.kind),
-            c.id,
+            esc(&c.id),
             c.parallelism,
             c.num_tasks,
-            exec_label(&c.exec)
+            esc(&exec_label(&c.exec))
         );
         for (sid, def) in &c.outputs {
             let _ = writeln!(
                 s,
-                "      emits {sid}{} [{}]",
+                "      emits {}{} [{}]",
+                esc(sid),
                 if def.direct { " (direct)" } else { "" },
-                def.fields.join(", ")
+                esc(&def.fields.join(", "))
             );
         }
         for i in &c.inputs {
             let _ = writeln!(
                 s,
                 "      from  {}/{} ({})",
-                i.source,
-                i.stream,
-                grouping_label(&i.grouping)
+                esc(&i.source),
+                esc(&i.stream),
+                esc(&grouping_label(&i.grouping))
             );
         }
         if !c.conf.is_empty() {
-            let keys: Vec<String> = c.conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let _ = writeln!(s, "      conf  {}", keys.join(", "));
+            let _ = writeln!(s, "      conf  {}", conf_line(&c.conf));
         }
     }
     s

@@ -5,7 +5,8 @@
 //! `configMethods` `setDefaultStream`, `setNamedStream` and `addComponentConfig` fill outputs and
 //! per-component conf. Any other `className` becomes [`Exec::Java`] with its constructor
 //! arguments kept verbatim. `parallelism` defaults to 1 and `numTasks` to `parallelism`.
-//! `streams` become the `to` bolt's inputs, in file order; every grouping type is read
+//! `streams` become the `to` bolt's inputs, in file order (a second stream with the same `to`,
+//! `from` and `streamId` replaces the first, as in Storm, with a warning); every grouping type is read
 //! (`ALL CUSTOM DIRECT SHUFFLE LOCAL_OR_SHUFFLE FIELDS GLOBAL NONE`, `streamId`, `args`,
 //! `customClass`). The topology name is `name:`, or the file stem when absent.
 //!
@@ -25,7 +26,7 @@ use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
 use super::model::{Component, ComponentKind, Exec, Grouping, Input, Span, StreamDef, Topology};
-use super::{DEFAULT_STREAM, Diagnostic, LoadError, name_from_path};
+use super::{DEFAULT_STREAM, Diagnostic, LoadError, Loaded, merge_inputs, name_from_path};
 
 /// `className` of Storm's shell spout wrapper.
 pub const SHELL_SPOUT_CLASS: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
@@ -75,7 +76,7 @@ struct ConfigMethod {
 struct StreamDecl<Id> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    from: String,
+    from: Id,
     to: Id,
     grouping: GroupingDecl,
 }
@@ -129,8 +130,14 @@ fn strings(v: &Value) -> Option<Vec<String>> {
         .collect()
 }
 
-/// Parses Flux YAML held in `src`; `path` is used for spans and the default name.
+/// Parses Flux YAML held in `src`; `path` is used for spans and the default name. Warnings
+/// are dropped: see [`load_str_with_warnings`].
 pub fn load_str(src: &str, path: &Path) -> Result<Topology, LoadError> {
+    load_str_with_warnings(src, path).map(|l| l.topology)
+}
+
+/// Like [`load_str`], keeping the warnings (a stream declared twice).
+pub fn load_str_with_warnings(src: &str, path: &Path) -> Result<Loaded, LoadError> {
     let file: FluxFile<Spanned<String>> = serde_saphyr::from_str(src).map_err(|e| {
         let span = e.location().map(|l| Span {
             file: path.to_path_buf(),
@@ -165,6 +172,8 @@ pub fn load_str(src: &str, path: &Path) -> Result<Topology, LoadError> {
             }
         }
     }
+    // Each bolt's inputs as declared, with the place of the stream's `from`.
+    let mut declared: Vec<Vec<(Input, Option<Span>)>> = vec![Vec::new(); components.len()];
     for s in &file.streams {
         let grouping = match read_grouping(&s.grouping) {
             Ok(g) => g,
@@ -172,24 +181,25 @@ pub fn load_str(src: &str, path: &Path) -> Result<Topology, LoadError> {
                 r.err(
                     &s.to,
                     Some(&s.to.value),
-                    format!("stream from `{}`: {msg}", s.from),
+                    format!("stream from `{}`: {msg}", s.from.value),
                 );
                 continue;
             }
         };
-        let target = components
-            .iter_mut()
-            .find(|c: &&mut Component| c.id == s.to.value);
-        match target {
-            Some(c) if c.kind == ComponentKind::Bolt => c.inputs.push(Input {
-                source: s.from.clone(),
-                stream: s
-                    .grouping
-                    .stream_id
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_STREAM.to_string()),
-                grouping,
-            }),
+        let target = components.iter().position(|c| c.id == s.to.value);
+        match target.map(|i| (i, &components[i])) {
+            Some((i, c)) if c.kind == ComponentKind::Bolt => declared[i].push((
+                Input {
+                    source: s.from.value.clone(),
+                    stream: s
+                        .grouping
+                        .stream_id
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_STREAM.to_string()),
+                    grouping,
+                },
+                Some(r.span(&s.from)),
+            )),
             Some(_) => r.err(
                 &s.to,
                 Some(&s.to.value),
@@ -205,10 +215,20 @@ pub fn load_str(src: &str, path: &Path) -> Result<Topology, LoadError> {
     if !r.errors.is_empty() {
         return Err(LoadError::Invalid(r.errors));
     }
-    Ok(Topology {
-        name: file.name.unwrap_or_else(|| name_from_path(path)),
-        conf: file.config,
-        components,
+    // Flux calls one `BoltDeclarer` per bolt for every stream: a repeat replaces the input.
+    let mut warnings = Vec::new();
+    for (c, inputs) in components.iter_mut().zip(declared) {
+        let (merged, repeats) = merge_inputs(&c.id, inputs);
+        c.inputs = merged;
+        warnings.extend(repeats);
+    }
+    Ok(Loaded {
+        topology: Topology {
+            name: file.name.unwrap_or_else(|| name_from_path(path)),
+            conf: file.config,
+            components,
+        },
+        warnings,
     })
 }
 

@@ -8,6 +8,10 @@
 //!   uses it) but gives a component that never runs, so sparse rejects it for user components;
 //! - a bolt has at least one input (Flux silently drops a bolt that is no stream's `to`);
 //!   a spout has none;
+//! - a bolt has at most one input per (component, stream): Storm keeps inputs in a map keyed
+//!   by them. The readers already merge repeats (the last grouping wins, with a warning), so
+//!   this only catches a model built in code, which the runner would otherwise feed every
+//!   tuple once per input;
 //! - every input names an existing component and one of its declared streams;
 //! - a fields grouping only uses fields of the stream it subscribes to. Storm's submit-time
 //!   check takes the union of the source's fields over all its streams, but its fields
@@ -25,6 +29,7 @@
 use std::collections::HashSet;
 
 use super::Diagnostic;
+use super::describe::grouping_label;
 use super::model::{Component, ComponentKind, Exec, Grouping, Topology};
 
 fn diag(c: &Component, msg: impl Into<String>) -> Diagnostic {
@@ -89,6 +94,33 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
                  that is in no stream's `to`)",
             )),
             _ => {}
+        }
+        let mut subscribed: Vec<(&str, &str)> = Vec::new();
+        for input in &c.inputs {
+            let key = (input.source.as_str(), input.stream.as_str());
+            if subscribed.contains(&key) {
+                continue;
+            }
+            subscribed.push(key);
+            let same: Vec<String> = c
+                .inputs
+                .iter()
+                .filter(|i| i.source == input.source && i.stream == input.stream)
+                .map(|i| grouping_label(&i.grouping))
+                .collect();
+            if same.len() > 1 {
+                errs.push(diag(
+                    c,
+                    format!(
+                        "input from `{}` stream `{}`: subscribed {} times ({}); Storm keeps \
+                         one input per component and stream",
+                        input.source,
+                        input.stream,
+                        same.len(),
+                        same.join(", ")
+                    ),
+                ));
+            }
         }
         for input in &c.inputs {
             let from = format!("input from `{}` stream `{}`", input.source, input.stream);

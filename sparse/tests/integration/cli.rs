@@ -159,3 +159,80 @@ fn visualize_writes_svg_and_dot() {
         "{dot}"
     );
 }
+
+#[test]
+fn check_warns_about_an_input_declared_twice_and_counts_it_once() {
+    let dir = project(
+        "check-dup-input",
+        "{}",
+        &[(
+            "dup.clj",
+            r#"(defn dup [options]
+  [{"s" (python-spout-spec options "s.S" ["w"])}
+   {"b" (python-bolt-spec options {"s" :shuffle ["s" "default"] :shuffle} "b.B" [])}])"#,
+        )],
+    );
+    let o = sparse(&dir, &["check"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    let file = dir.join("topologies/dup.clj").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "warning: {file}:3:49: component `b`: input from `s` stream `default` declared \
+             again (earlier at {file}:3:36 with shuffle grouping, here with shuffle)"
+        )),
+        "{err}"
+    );
+    assert_eq!(out.matches("from  s/default (shuffle)").count(), 1, "{out}");
+}
+
+#[test]
+fn check_shows_control_characters_escaped() {
+    // An id, a stream and a field with terminal escape sequences and a newline.
+    let dir = project(
+        "check-escapes",
+        "{}",
+        &[(
+            "esc.clj",
+            r#"(defn esc [options]
+  [{"s\u001b[2J" (python-spout-spec options "s.S" {"out\u001b]0;x\u0007" ["w\nfake line"]})}
+   {"b" (python-bolt-spec options {"s\u001b[2J" :shuffle "ghost\u001b[31m" :shuffle} "b.B" [])}])"#,
+        )],
+    );
+    let o = sparse(&dir, &["check"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    for s in [&out, &err] {
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control characters in {s:?}"
+        );
+    }
+    assert!(out.contains(r"spout s\u{1b}[2J "), "{out}");
+    assert!(
+        out.contains(r"emits out\u{1b}]0;x\u{7} [w\nfake line]"),
+        "{out}"
+    );
+    assert!(out.contains(r"from  s\u{1b}[2J/default (shuffle)"), "{out}");
+    assert!(
+        err.contains(r"unknown component `ghost\u{1b}[31m`"),
+        "{err}"
+    );
+    // `s\u{1b}[2J` declares no stream `default`: the stream list is escaped too.
+    assert!(err.contains(r"(declared: out\u{1b}]0;x\u{7})"), "{err}");
+
+    // A load error is escaped as well (the YAML key holds ESC, written `\e`).
+    let dir = project(
+        "check-escapes-load",
+        "{}",
+        &[(
+            "esc.yaml",
+            "spouts:\n  - id: \"s\"\n    className: \"x\"\n    \"bogus\\e[31m\": 1\n",
+        )],
+    );
+    let o = sparse(&dir, &["check"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains(r"bogus\u{1b}[31m"), "{err}");
+}

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::json;
 use sparse::topology::model::{ComponentKind, Exec, Grouping, Input, StreamDef};
@@ -185,4 +186,100 @@ fn last_defn_wins_and_topology_form() {
     .unwrap();
     assert_eq!(t.components.len(), 1);
     assert_eq!(t.components[0].id, "y");
+}
+
+/// Storm keeps one input per (component, stream): `BoltDeclarer` puts them in a map keyed by
+/// `GlobalStreamId`, so a second declaration replaces the first.
+#[test]
+fn an_input_declared_twice_is_kept_once_with_the_last_grouping() {
+    let src = r#"(defn t [options]
+  [{"s" (rust-spout-spec options "a::S" ["w"])}
+   {"b" (rust-bolt-spec options {"s" :shuffle ["s" "default"] ["w"]} "a::B" [])
+    "c" (rust-bolt-spec options [["s" :all] ["s" :shuffle] ["s" :global]] "a::C" [])}])"#;
+    let loaded = sparse::topology::clj::load_str_with_warnings(src, Path::new("test.clj")).unwrap();
+    let t = &loaded.topology;
+    assert_eq!(
+        t.component("b").unwrap().inputs,
+        vec![input("s", "default", Grouping::Fields(vec!["w".into()]))]
+    );
+    assert_eq!(
+        t.component("c").unwrap().inputs,
+        vec![input("s", "default", Grouping::Global)]
+    );
+    assert!(validate(t).is_empty(), "{:?}", validate(t));
+    let w: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        w,
+        [
+            "test.clj:3:47: component `b`: input from `s` stream `default` declared again \
+             (earlier at test.clj:3:34 with shuffle grouping, here with fields(w)): Storm keeps \
+             one input per component and stream, the last declared, so `b` gets each tuple \
+             once, by fields(w)",
+            "test.clj:4:46: component `c`: input from `s` stream `default` declared again \
+             (earlier at test.clj:4:35 with all grouping, here with shuffle): Storm keeps one \
+             input per component and stream, the last declared, so `c` gets each tuple once, \
+             by shuffle",
+            "test.clj:4:61: component `c`: input from `s` stream `default` declared again \
+             (earlier at test.clj:4:46 with shuffle grouping, here with global): Storm keeps one \
+             input per component and stream, the last declared, so `c` gets each tuple once, \
+             by global",
+        ],
+        "{w:#?}"
+    );
+    // `load_str` gives the same topology and drops the warnings.
+    assert_eq!(&crate::clj(src).unwrap(), t);
+}
+
+/// Under `sparse run`, a bolt subscribed twice to one stream gets each tuple once, routed by
+/// the grouping declared last (`:global` after `:all`: every tuple to the lowest task only).
+#[test]
+fn run_delivers_each_tuple_once_to_a_bolt_subscribed_twice() {
+    let dir = std::env::temp_dir().join(format!("sparse-dup-input-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/multilang_comp.py");
+    let (spout_rec, sink_rec) = (dir.join("spout"), dir.join("sink"));
+    let file = dir.join("dup.clj");
+    std::fs::write(
+        &file,
+        format!(
+            r#"(defn dup [options]
+  [{{"src" (shell-spout-spec ["python3" {f:?} "spout" {s:?} "20"] ["word" "i"])}}
+   {{"sink" (shell-bolt-spec {{"src" :all ["src" "default"] :global}}
+                             ["python3" {f:?} "sink" {k:?}] [] :p 2)}}])"#,
+            f = fixture.display().to_string(),
+            s = spout_rec.display().to_string(),
+            k = sink_rec.display().to_string(),
+        ),
+    )
+    .unwrap();
+    let t = load_ok(&file);
+    let mut opts = sparse::runner::RunOptions::new(&dir);
+    opts.duration = Some(std::time::Duration::from_secs(3));
+    opts.live = false;
+    opts.print_summary = false;
+    opts.log
+        .insert("path".into(), json!(dir.join("logs").display().to_string()));
+    let summary = sparse::runner::run(&t, &opts).unwrap();
+    let read = |p: &Path, event: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_to_string(p)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("{event} ")).map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut expected: Vec<String> = (0..20).map(|i| format!("w{i}")).collect();
+    expected.sort();
+    assert_eq!(read(&sink_rec, "got"), expected);
+    let sink = summary.components.iter().find(|c| c.id == "sink").unwrap();
+    assert_eq!(sink.received, 20);
+    let mut acked: Vec<i64> = read(&spout_rec, "ack")
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+    acked.sort();
+    assert_eq!(acked, (0..20).collect::<Vec<_>>());
+    let _ = std::fs::remove_dir_all(&dir);
 }

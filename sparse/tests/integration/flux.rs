@@ -45,6 +45,11 @@ bolts:
     constructorArgs:
       - ["python3", "split_bolt.py"]
       - ["word"]
+    configMethods:
+      - name: "setNamedStream"
+        args: ["other", ["word"]]
+      - name: "setNamedStream"
+        args: ["more", ["word"]]
     parallelism: 2
   - id: "count"
     className: "org.apache.storm.flux.wrappers.bolts.FluxShellBolt"
@@ -90,15 +95,15 @@ streams:
   - from: "split"
     to: "reject-log"
     grouping: {type: LOCAL_OR_SHUFFLE}
-  - from: "split"
+  - from: "sentences"
     to: "reject-log"
     grouping: {type: ALL}
   - from: "split"
     to: "reject-log"
-    grouping: {type: NONE}
+    grouping: {type: NONE, streamId: "other"}
   - from: "split"
     to: "reject-log"
-    grouping: {type: DIRECT}
+    grouping: {type: DIRECT, streamId: "more"}
 "#;
     let t = load_str(src, Path::new("multilang.yaml")).unwrap();
     assert_eq!(t.name, "wordcount-multilang");
@@ -220,23 +225,25 @@ fn component(kind: ComponentKind) -> impl Strategy<Value = Component> {
         }),
         0..3,
     );
-    let inputs = prop::collection::vec(
-        (
-            ident(),
-            prop_oneof![Just("default".to_string()), ident()],
-            grouping(),
-        )
-            .prop_map(|(source, stream, grouping)| Input {
-                source,
-                stream,
-                grouping,
-            }),
+    // One input per (source, stream), as Storm keeps them (the reader merges repeats).
+    let inputs = prop::collection::btree_map(
+        (ident(), prop_oneof![Just("default".to_string()), ident()]),
+        grouping(),
         if kind == ComponentKind::Bolt {
             0..4
         } else {
             0..1
         },
-    );
+    )
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|((source, stream), grouping)| Input {
+                source,
+                stream,
+                grouping,
+            })
+            .collect::<Vec<_>>()
+    });
     (
         ident(),
         exec,
@@ -318,4 +325,67 @@ fn empty_outputs_map_round_trips() {
     };
     let back = load_str(&to_yaml(&t).unwrap(), Path::new("x.yaml")).unwrap();
     assert_eq!(without_spans(&back), t);
+}
+
+/// Two stream entries for the same bolt, source and stream: Flux calls the same
+/// `BoltDeclarer` for each, whose inputs are a map keyed by `GlobalStreamId`, so the last
+/// one replaces the first. Sparse keeps one input too (with the last grouping) and warns.
+#[test]
+fn a_stream_declared_twice_gives_one_input_with_the_last_grouping() {
+    let src = r#"spouts:
+  - id: "s"
+    className: "org.apache.storm.flux.wrappers.spouts.FluxShellSpout"
+    constructorArgs: [["python3", "s.py"], ["w"]]
+bolts:
+  - id: "b"
+    className: "org.apache.storm.flux.wrappers.bolts.FluxShellBolt"
+    constructorArgs: [["python3", "b.py"], []]
+  - id: "c"
+    className: "org.apache.storm.flux.wrappers.bolts.FluxShellBolt"
+    constructorArgs: [["python3", "c.py"], []]
+streams:
+  - from: "s"
+    to: "b"
+    grouping: {type: SHUFFLE}
+  - from: "s"
+    to: "c"
+    grouping: {type: SHUFFLE}
+  - from: "s"
+    to: "b"
+    grouping: {type: FIELDS, args: ["w"], streamId: "default"}
+  - from: "s"
+    to: "c"
+    grouping: {type: SHUFFLE}
+"#;
+    let loaded =
+        sparse::topology::flux::load_str_with_warnings(src, Path::new("dup.yaml")).unwrap();
+    let t = &loaded.topology;
+    let one = |grouping| {
+        vec![Input {
+            source: "s".into(),
+            stream: "default".into(),
+            grouping,
+        }]
+    };
+    assert_eq!(
+        t.component("b").unwrap().inputs,
+        one(Grouping::Fields(vec!["w".into()]))
+    );
+    assert_eq!(t.component("c").unwrap().inputs, one(Grouping::Shuffle));
+    let w: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        w,
+        [
+            "dup.yaml:19:11: component `b`: input from `s` stream `default` declared again \
+             (earlier at dup.yaml:13:11 with shuffle grouping, here with fields(w)): Storm keeps \
+             one input per component and stream, the last declared, so `b` gets each tuple \
+             once, by fields(w)",
+            "dup.yaml:22:11: component `c`: input from `s` stream `default` declared again \
+             (earlier at dup.yaml:16:11 with shuffle grouping, here with shuffle): Storm keeps \
+             one input per component and stream, the last declared, so `c` gets each tuple \
+             once, by shuffle",
+        ],
+        "{w:#?}"
+    );
+    assert_eq!(&load_str(src, Path::new("dup.yaml")).unwrap(), t);
 }

@@ -49,3 +49,26 @@ fn valid_topologies_have_no_errors() {
     );
     assert!(m.is_empty(), "{m:#?}");
 }
+
+/// The readers merge repeated subscriptions; a model built in code that still has two inputs
+/// for one (component, stream) is refused, since Storm cannot represent it and the runner
+/// would deliver every tuple twice.
+#[test]
+fn two_inputs_for_one_stream_are_an_error_in_a_model_built_in_code() {
+    let mut t = clj(r#"(defn t [options] [{"s" (rust-spout-spec options "a::S" ["f"])}
+                                          {"b" (rust-bolt-spec options {"s" :shuffle} "a::B" [])}])"#)
+    .unwrap();
+    let b = t.components.iter_mut().find(|c| c.id == "b").unwrap();
+    let mut again = b.inputs[0].clone();
+    again.grouping = sparse::topology::model::Grouping::All;
+    b.inputs.push(again);
+    let m: Vec<String> = validate(&t).iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        m,
+        [
+            "test.clj:2:44: component `b`: input from `s` stream `default`: subscribed 2 times \
+          (shuffle, all); Storm keeps one input per component and stream"
+        ],
+        "{m:#?}"
+    );
+}

@@ -11,7 +11,7 @@ use super::reader::{Form, FormKind, Pos};
 use crate::topology::model::{
     Component, ComponentKind, Exec, Grouping, Input, Span, StreamDef, Topology,
 };
-use crate::topology::{DEFAULT_STREAM, Diagnostic, name_from_path};
+use crate::topology::{DEFAULT_STREAM, Diagnostic, merge_inputs, name_from_path};
 
 type Res<T> = Result<T, Diagnostic>;
 
@@ -53,8 +53,12 @@ fn head(f: &Form) -> Option<(&str, &[Form])> {
     }
 }
 
-/// Evaluates the top-level forms of `file`.
-pub fn eval_file(forms: &[Form], file: &Path) -> Result<Topology, Vec<Diagnostic>> {
+/// Evaluates the top-level forms of `file`: the topology and the warnings about it (an
+/// input declared twice is kept once, with the last grouping, as Storm does).
+pub fn eval_file(
+    forms: &[Form],
+    file: &Path,
+) -> Result<(Topology, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut ctx = Ctx {
         file,
         options: "options".into(),
@@ -120,8 +124,10 @@ pub fn eval_file(forms: &[Form], file: &Path) -> Result<Topology, Vec<Diagnostic
     let mut errors = Vec::new();
     let mut result = None;
     for (i, form) in body.iter().enumerate() {
-        match eval_topology_value(&mut ctx, form, &mut errors) {
-            Ok(comps) if i + 1 == body.len() => result = Some(comps),
+        // Earlier body forms are discarded, and so are their warnings.
+        let mut warnings = Vec::new();
+        match eval_topology_value(&mut ctx, form, &mut errors, &mut warnings) {
+            Ok(comps) if i + 1 == body.len() => result = Some((comps, warnings)),
             Ok(_) => {}
             Err(d) => errors.push(d),
         }
@@ -129,12 +135,15 @@ pub fn eval_file(forms: &[Form], file: &Path) -> Result<Topology, Vec<Diagnostic
     if !errors.is_empty() {
         return Err(errors);
     }
-    let components = result.unwrap_or_default();
-    Ok(Topology {
-        name: name_from_path(file),
-        conf: Map::new(),
-        components,
-    })
+    let (components, warnings) = result.unwrap_or_default();
+    Ok((
+        Topology {
+            name: name_from_path(file),
+            conf: Map::new(),
+            components,
+        },
+        warnings,
+    ))
 }
 
 fn parse_defn<'f>(ctx: &Ctx<'_>, defn: &'f Form) -> Res<(String, &'f [Form])> {
@@ -197,6 +206,7 @@ fn eval_topology_value(
     ctx: &mut Ctx<'_>,
     form: &Form,
     errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Res<Vec<Component>> {
     let (spouts, bolts) = match (&form.kind, head(form)) {
         (FormKind::Vector(items), _) if items.len() == 2 => (&items[0], &items[1]),
@@ -243,7 +253,7 @@ fn eval_topology_value(
                 continue;
             };
             ctx.component = Some(id.clone());
-            match eval_spec(ctx, id, k.pos, v, kind) {
+            match eval_spec(ctx, id, k.pos, v, kind, warnings) {
                 Ok(c) => comps.push(c),
                 Err(d) => errors.push(d),
             }
@@ -266,6 +276,7 @@ fn eval_spec(
     id_pos: Pos,
     form: &Form,
     kind: ComponentKind,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Res<Component> {
     let Some((fname, args)) = head(form) else {
         return ctx.err(
@@ -335,7 +346,10 @@ fn eval_spec(
         args.options()?;
     }
     let inputs = if is_bolt {
-        eval_inputs(ctx, args.next("the inputs map {\"component\" grouping}")?)?
+        let declared = eval_inputs(ctx, args.next("the inputs map {\"component\" grouping}")?)?;
+        let (inputs, repeats) = merge_inputs(id, declared);
+        warnings.extend(repeats);
+        inputs
     } else {
         Vec::new()
     };
@@ -545,7 +559,8 @@ fn strings(ctx: &Ctx<'_>, f: &Form, what: &str) -> Res<Vec<String>> {
         .collect()
 }
 
-fn eval_inputs(ctx: &Ctx<'_>, f: &Form) -> Res<Vec<Input>> {
+/// The inputs as declared, each with the place of its key (repeats are merged by the caller).
+fn eval_inputs(ctx: &Ctx<'_>, f: &Form) -> Res<Vec<(Input, Option<Span>)>> {
     let pairs: Vec<(&Form, &Form)> = match &f.kind {
         FormKind::Map(entries) => entries.iter().map(|(k, v)| (k, v)).collect(),
         FormKind::Vector(items) => {
@@ -611,11 +626,12 @@ fn eval_inputs(ctx: &Ctx<'_>, f: &Form) -> Res<Vec<Input>> {
                     );
                 }
             };
-            Ok(Input {
+            let input = Input {
                 source,
                 stream,
                 grouping: eval_grouping(ctx, g)?,
-            })
+            };
+            Ok((input, Some(ctx.span(k.pos))))
         })
         .collect()
 }

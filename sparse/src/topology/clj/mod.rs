@@ -20,7 +20,9 @@
 //! - INPUTS: a map (or, as Storm's `for` destructuring allowed, a vector of `[key grouping]`
 //!   pairs) whose keys are `"component"` or `["component" "stream"]` and whose values are
 //!   `:shuffle`, `:local-or-shuffle`, `:global`, `:all`, `:none`, `:direct`, `nil` (= none) or a
-//!   vector of field names (fields grouping).
+//!   vector of field names (fields grouping). Two keys for one component and stream (`"s"` and
+//!   `["s" "default"]`, or a repeated pair) give one input with the last grouping, as Storm
+//!   keeps one input per component and stream; the load warns about it.
 //! - OUTPUTS: a vector of field names (the `default` stream), `(direct-stream [...])`, or a map
 //!   of stream id → fields vector or `(direct-stream [...])`.
 //! - KWARGS: `:p N` (parallelism) and `:conf {"storm.key" value ...}` (string keys).
@@ -37,11 +39,16 @@ pub mod reader;
 use std::path::Path;
 
 use super::model::{Span, Topology};
-use super::{Diagnostic, LoadError};
+use super::{Diagnostic, LoadError, Loaded};
 
 /// Parses and evaluates a `.clj` topology held in `src`; `path` is used for spans and the
-/// topology name (the file stem).
+/// topology name (the file stem). Warnings are dropped: see [`load_str_with_warnings`].
 pub fn load_str(src: &str, path: &Path) -> Result<Topology, LoadError> {
+    load_str_with_warnings(src, path).map(|l| l.topology)
+}
+
+/// Like [`load_str`], keeping the warnings (an input declared twice).
+pub fn load_str_with_warnings(src: &str, path: &Path) -> Result<Loaded, LoadError> {
     let forms = reader::read_all(src).map_err(|e| {
         LoadError::Invalid(vec![Diagnostic::new(
             Some(Span {
@@ -53,5 +60,6 @@ pub fn load_str(src: &str, path: &Path) -> Result<Topology, LoadError> {
             e.message,
         )])
     })?;
-    eval::eval_file(&forms, path).map_err(LoadError::Invalid)
+    let (topology, warnings) = eval::eval_file(&forms, path).map_err(LoadError::Invalid)?;
+    Ok(Loaded { topology, warnings })
 }
