@@ -22,11 +22,11 @@ if cargo +nightly --version >/dev/null 2>&1; then
   export SPARSE_TEST_CARGO_TARGET="$target"
   # Leaks: plugins are never unloaded and hold their statics by design.
   export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
-  cargo +nightly test --target "$target" -p sparse-host -p plugin-api -p wordcount --tests
+  cargo +nightly test --target "$target" -p sparse-host -p sparse-plugin-api -p wordcount --tests
 else
   command -v valgrind >/dev/null || { echo "sanitize: neither nightly Rust nor valgrind is installed" >&2; exit 1; }
   echo "sanitize: no nightly toolchain; valgrind memcheck on the plugin API's tests"
-  bins="$(cargo test -p plugin-api -p wordcount --tests --no-run --message-format=json 2>/dev/null |
+  bins="$(cargo test -p sparse-plugin-api -p wordcount --tests --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p')"
   for b in $bins; do
     echo "sanitize: valgrind $b"

@@ -38,7 +38,7 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 rm -rf "$out"
 mkdir -p "$out/storm-logs" "$out/sparse-logs"
 
-(cd "$repo" && cargo build --release -q -p sparse -p sparse-host -p wordcount)
+(cd "$repo" && cargo build --release -q -p sparse-storm -p sparse-host -p wordcount)
 sparse="$target/release/sparse"
 conf=(-o "topology.max.spout.pending=$pending" -o topology.acker.executors=1 -o topology.workers=1)
 
