@@ -23,6 +23,10 @@ pub struct Args {
     /// Create the project folder inside DIR (default: the current folder).
     #[arg(long = "path", value_name = "DIR")]
     pub path: Option<PathBuf>,
+    /// Depend on the plugin API in this folder of a sparse checkout (by absolute path)
+    /// instead of the published `sparse-plugin-api` of this version.
+    #[arg(long = "plugin-api-path", value_name = "DIR", env = "SPARSE_PLUGIN_API_PATH")]
+    pub plugin_api_path: Option<PathBuf>,
 }
 
 /// Runs `sparse quickstart`.
@@ -31,7 +35,8 @@ pub fn exec(args: Args) -> CliResult {
         Some(p) => p.clone(),
         None => super::cwd()?,
     };
-    let dep = PluginApiDep::locate();
+    let dep = PluginApiDep::choose(args.plugin_api_path.as_deref())
+        .map_err(|e| CliError::new(EXIT_USAGE, format!("error: {e}")))?;
     let created = scaffold::create(&args.name, &parent, &dep)
         .map_err(|e| CliError::new(exit_code(&e), format!("error: {e}")))?;
     match &args.path {
@@ -47,15 +52,7 @@ pub fn exec(args: Args) -> CliResult {
     }
     match &dep {
         PluginApiDep::Path(p) => println!("plugin-api: {} (absolute path)", p.display()),
-        PluginApiDep::Version(v) => {
-            println!("plugin-api: version {v}");
-            eprintln!(
-                "warning: the sparse source tree this `sparse` was built from is gone, so the \
-                 project depends on plugin-api = \"{v}\", which is not on crates.io; point \
-                 {}/Cargo.toml at your sparse checkout: plugin-api = {{ path = \"/path/to/sparse/plugin-api\" }}",
-                created.root.display()
-            );
-        }
+        PluginApiDep::Version(v) => println!("plugin-api: sparse-plugin-api {v} (crates.io)"),
     }
     let cd = match &args.path {
         Some(p) => p.join(&args.name).display().to_string(),

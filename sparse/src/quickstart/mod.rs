@@ -9,21 +9,21 @@
 //!
 //! - [`check_name`]: is `NAME` usable as a folder, a Cargo package, a Rust crate, a Clojure
 //!   namespace, a topology name and the `CRATE` of `sparse-host --component CRATE::TYPE`?
-//! - [`PluginApiDep::locate`]: how the new plugin depends on `plugin-api` (see below);
+//! - [`PluginApiDep::choose`]: how the new plugin depends on `plugin-api` (see below);
 //! - [`render`]: the files, as text, from the templates in `templates/` (no I/O);
 //! - [`create`]: writes them under a folder that must not exist yet.
 //!
 //! # How the project finds `plugin-api`
 //!
-//! `plugin-api` is not published on a registry, so the generated workspace depends on it by
-//! an **absolute path** to the `plugin-api` folder of the sparse source tree this `sparse`
-//! was built from (the compile-time `CARGO_MANIFEST_DIR` of this crate, `…/sparse`, whose
-//! sibling is `…/plugin-api`; `cargo install --path …/sparse` keeps that path). An absolute
-//! path keeps working wherever the project is created or moved on this machine, and
-//! matches the `sparse-host` built from the same tree, which must speak the same plugin
-//! ABI. When that folder no longer exists (the binary outlived its source tree), the
-//! dependency falls back to `plugin-api = "<version of sparse>"` and the caller is told to
-//! point it at a checkout.
+//! By default the generated workspace depends on the published crate, by version:
+//! `plugin-api = { package = "sparse-plugin-api", version = "<version of sparse>" }`, so a
+//! project made on one machine builds on any other. The dependency key stays `plugin-api`
+//! and the import path `plugin_api`. To build against a sparse source tree instead (say,
+//! while working on sparse itself), ask for a path: `sparse quickstart --plugin-api-path
+//! DIR` or `SPARSE_PLUGIN_API_PATH=DIR`; the folder must hold the `sparse-plugin-api`
+//! package, and is written as an absolute path so the project can move. The plugin and
+//! the `sparse-host` that runs it must agree on the plugin ABI (`sparse run` and
+//! `sparse jar` check that).
 
 use std::fmt;
 use std::fs;
@@ -110,35 +110,51 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// How the generated workspace depends on `plugin-api`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PluginApiDep {
-    /// `plugin-api = { path = "<absolute path>" }`: the source tree this `sparse` came from.
+    /// `{ package = "sparse-plugin-api", path = "<absolute path>" }`: asked for.
     Path(PathBuf),
-    /// `plugin-api = "<version>"`: the source tree was not found.
+    /// `{ package = "sparse-plugin-api", version = "<version>" }`: the default.
     Version(String),
 }
 
+/// The published package name of the plugin API.
+pub const PLUGIN_API_PACKAGE: &str = "sparse-plugin-api";
+
 impl PluginApiDep {
-    /// `plugin-api` next to this crate's source folder (as compiled in), when it is still
-    /// there; else the version of this `sparse`.
-    pub fn locate() -> PluginApiDep {
-        let candidate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugin-api");
-        PluginApiDep::from_candidate(&candidate, env!("CARGO_PKG_VERSION"))
+    /// The published version of this `sparse`, unless `path` asks for a source folder,
+    /// which must hold the `sparse-plugin-api` package (it is canonicalized; the error
+    /// says what is wrong with it).
+    pub fn choose(path: Option<&Path>) -> Result<PluginApiDep, String> {
+        match path {
+            None => Ok(PluginApiDep::Version(env!("CARGO_PKG_VERSION").to_string())),
+            Some(p) => PluginApiDep::from_folder(p),
+        }
     }
 
-    /// [`PluginApiDep::Path`] of `candidate` (canonicalized) when it holds the `plugin-api`
-    /// package and its path is valid UTF-8 (it is written into `Cargo.toml`), else
-    /// [`PluginApiDep::Version`] of `version`.
-    pub fn from_candidate(candidate: &Path, version: &str) -> PluginApiDep {
-        let found = fs::canonicalize(candidate).ok().filter(|dir| {
-            dir.to_str().is_some()
-                && fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|toml| {
-                    toml.lines()
-                        .any(|l| l.replace(' ', "") == "name=\"plugin-api\"")
-                })
-        });
-        match found {
-            Some(dir) => PluginApiDep::Path(dir),
-            None => PluginApiDep::Version(version.to_string()),
+    /// [`PluginApiDep::Path`] of `dir` when it holds the `sparse-plugin-api` package and its
+    /// path is valid UTF-8 (it is written into `Cargo.toml`).
+    pub fn from_folder(dir: &Path) -> Result<PluginApiDep, String> {
+        let abs = fs::canonicalize(dir)
+            .map_err(|e| format!("--plugin-api-path {}: {e}", dir.display()))?;
+        let toml = fs::read_to_string(abs.join("Cargo.toml")).map_err(|e| {
+            format!(
+                "--plugin-api-path {}: no Cargo.toml there ({e}); give the plugin-api folder of a sparse checkout",
+                abs.display()
+            )
+        })?;
+        let want = format!("name=\"{PLUGIN_API_PACKAGE}\"");
+        if !toml.lines().any(|l| l.replace(' ', "") == want) {
+            return Err(format!(
+                "--plugin-api-path {}: its Cargo.toml is not the {PLUGIN_API_PACKAGE} package; give the plugin-api folder of a sparse checkout",
+                abs.display()
+            ));
         }
+        if abs.to_str().is_none() {
+            return Err(format!(
+                "--plugin-api-path {}: the path is not valid UTF-8 and cannot be written into Cargo.toml",
+                abs.display()
+            ));
+        }
+        Ok(PluginApiDep::Path(abs))
     }
 
     /// The sparse source tree (the folder holding `plugin-api/`, `sparse/` and `host/`).
@@ -152,20 +168,31 @@ impl PluginApiDep {
     /// The `[workspace.dependencies]` entry, with a comment line above it.
     pub fn toml_entry(&self) -> String {
         match self {
-            PluginApiDep::Path(p) => format!(
-                "# plugin-api of the sparse source tree that created this project, by absolute\n\
-                 # path: the project builds from any folder and after being moved (README.md).\n\
-                 plugin-api = {{ path = {} }}",
-                toml_string(&p.to_string_lossy())
+            PluginApiDep::Path(_) => format!(
+                "# The plugin API of a sparse source tree, by absolute path (asked for with\n\
+                 # --plugin-api-path); the published crate is {{ package = \"{PLUGIN_API_PACKAGE}\", version = \"...\" }}.\n\
+                 {}",
+                dep_line(self)
             ),
-            PluginApiDep::Version(v) => format!(
-                "# plugin-api by version: the sparse source tree was not found when this project\n\
-                 # was created. plugin-api is not on crates.io: replace this line with\n\
-                 # plugin-api = {{ path = \"/path/to/sparse/plugin-api\" }} (README.md).\n\
-                 plugin-api = {}",
-                toml_string(v)
+            PluginApiDep::Version(_) => format!(
+                "# The plugin API from crates.io (imported as `plugin_api`).\n{}",
+                dep_line(self)
             ),
         }
+    }
+}
+
+/// `plugin-api = { package = "sparse-plugin-api", ... }`.
+fn dep_line(dep: &PluginApiDep) -> String {
+    match dep {
+        PluginApiDep::Path(p) => format!(
+            "plugin-api = {{ package = \"{PLUGIN_API_PACKAGE}\", path = {} }}",
+            toml_string(&p.to_string_lossy())
+        ),
+        PluginApiDep::Version(v) => format!(
+            "plugin-api = {{ package = \"{PLUGIN_API_PACKAGE}\", version = {} }}",
+            toml_string(v)
+        ),
     }
 }
 
@@ -224,32 +251,33 @@ pub fn render(name: &str, dep: &PluginApiDep) -> Vec<File> {
         Some(repo) => {
             let repo = repo.display();
             (
+                format!("cargo install --path {repo}/sparse\ncargo install --path {repo}/host"),
                 format!(
-                    "cargo install --path {repo}/sparse\ncargo install --path {repo}/host"
-                ),
-                format!(
-                    "`Cargo.toml` names `plugin-api` by an absolute path into the sparse source tree \
-                     that created this project:\n\n    {}\n\n\
-                     so the project builds from any folder, keeps building after you move it, and \
-                     always matches the `sparse-host` installed from that tree (the plugin and the \
-                     host must agree on the plugin ABI). If that tree moves, or you copy the project \
-                     to another machine, edit the path in `Cargo.toml`, then reinstall `sparse` and \
-                     `sparse-host` from the same tree.",
-                    dep_path_display(dep)
+                    "`Cargo.toml` names the plugin API by an absolute path into a sparse source \
+                     tree (`sparse quickstart --plugin-api-path`):\n\n    {}\n\n\
+                     so the project keeps building after you move it, and matches the \
+                     `sparse-host` installed from that tree (the plugin and the host must agree \
+                     on the plugin ABI; `sparse run` and `sparse jar` check it). To use the \
+                     published crate instead, write\n\n    \
+                     plugin-api = {{ package = \"{PLUGIN_API_PACKAGE}\", version = \"{}\" }}",
+                    dep_line(dep),
+                    env!("CARGO_PKG_VERSION"),
                 ),
             )
         }
         None => (
-            "cargo install --path /path/to/sparse/sparse\ncargo install --path /path/to/sparse/host"
+            "cargo install sparse-storm   # the `sparse` command\ncargo install sparse-host"
                 .to_string(),
-            "The sparse source tree was not found when this project was created, so `Cargo.toml` \
-             names `plugin-api` by version, and `plugin-api` is not published on crates.io. Point it \
-             at the `plugin-api` folder of the sparse checkout your `sparse` and `sparse-host` were \
-             installed from, by absolute path so the project can live anywhere:\n\n    \
-             plugin-api = { path = \"/path/to/sparse/plugin-api\" }\n\n\
-             The plugin and `sparse-host` must come from the same tree (they must agree on the \
-             plugin ABI)."
-                .to_string(),
+            format!(
+                "`Cargo.toml` depends on the published plugin API, `{PLUGIN_API_PACKAGE}` \
+                 (imported as `plugin_api`):\n\n    {}\n\n\
+                 Install `sparse` and `sparse-host` of the same version: the plugin and the host \
+                 must agree on the plugin ABI (`sparse run` and `sparse jar` check it). To build \
+                 against a sparse checkout instead, create the project with \
+                 `sparse quickstart --plugin-api-path /path/to/sparse/plugin-api`, or write\n\n    \
+                 plugin-api = {{ package = \"{PLUGIN_API_PACKAGE}\", path = \"/path/to/sparse/plugin-api\" }}",
+                dep_line(dep)
+            ),
         ),
     };
     let vars = [
@@ -272,16 +300,6 @@ pub fn render(name: &str, dep: &PluginApiDep) -> Vec<File> {
         file(".gitignore".into(), T_GITIGNORE),
         file("README.md".into(), T_README),
     ]
-}
-
-fn dep_path_display(dep: &PluginApiDep) -> String {
-    match dep {
-        PluginApiDep::Path(p) => format!(
-            "plugin-api = {{ path = {} }}",
-            toml_string(&p.to_string_lossy())
-        ),
-        PluginApiDep::Version(v) => format!("plugin-api = {}", toml_string(v)),
-    }
 }
 
 /// Why the project was not created.
@@ -469,8 +487,15 @@ mod tests {
     }
 
     #[test]
-    fn plugin_api_is_found_next_to_this_crate() {
-        match PluginApiDep::locate() {
+    fn the_published_version_by_default_a_path_when_asked() {
+        let dep = PluginApiDep::choose(None).unwrap();
+        assert_eq!(dep, PluginApiDep::Version(env!("CARGO_PKG_VERSION").into()));
+        assert!(dep.toml_entry().ends_with(&format!(
+            "plugin-api = {{ package = \"sparse-plugin-api\", version = \"{}\" }}",
+            env!("CARGO_PKG_VERSION")
+        )));
+        let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugin-api");
+        match PluginApiDep::choose(Some(&api)).unwrap() {
             PluginApiDep::Path(p) => {
                 assert!(p.is_absolute());
                 assert!(p.join("src/lib.rs").is_file());
@@ -478,26 +503,24 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn a_missing_plugin_api_falls_back_to_the_version() {
-        let dep = PluginApiDep::from_candidate(Path::new("/nonexistent/plugin-api"), "1.2.3");
-        assert_eq!(dep, PluginApiDep::Version("1.2.3".into()));
-        assert!(dep.toml_entry().ends_with("plugin-api = \"1.2.3\""));
-        // A folder that is not plugin-api is not taken for it.
-        let dep = PluginApiDep::from_candidate(Path::new(env!("CARGO_MANIFEST_DIR")), "1.2.3");
-        assert_eq!(dep, PluginApiDep::Version("1.2.3".into()));
+        // A folder that is not the plugin API, or none at all, is refused with the reason.
+        let err = PluginApiDep::choose(Some(Path::new(env!("CARGO_MANIFEST_DIR")))).unwrap_err();
+        assert!(err.contains("not the sparse-plugin-api package"), "{err}");
+        let err = PluginApiDep::choose(Some(Path::new("/nonexistent/plugin-api"))).unwrap_err();
+        assert!(err.contains("/nonexistent/plugin-api"), "{err}");
         let files = render("x", &PluginApiDep::Version("1.2.3".into()));
         let readme = files.iter().find(|f| f.path == "README.md").unwrap();
-        assert!(readme.contents.contains("/path/to/sparse/plugin-api"));
+        assert!(readme.contents.contains("--plugin-api-path"));
+        assert!(readme.contents.contains("cargo install sparse-storm"));
     }
 
     #[test]
     fn toml_strings_are_escaped() {
         assert_eq!(toml_string(r#"/a "b"\c"#), r#""/a \"b\"\\c""#);
         let entry = PluginApiDep::Path(PathBuf::from("/x y/plugin-api")).toml_entry();
-        assert!(entry.ends_with(r#"plugin-api = { path = "/x y/plugin-api" }"#));
+        assert!(entry.ends_with(
+            r#"plugin-api = { package = "sparse-plugin-api", path = "/x y/plugin-api" }"#
+        ));
     }
 
     #[test]
@@ -519,7 +542,9 @@ mod tests {
         );
         let text = |p: &str| &files.iter().find(|f| f.path == p).unwrap().contents;
         assert!(text("Cargo.toml").contains("resolver = \"3\""));
-        assert!(text("Cargo.toml").contains(r#"plugin-api = { path = "/src/sparse/plugin-api" }"#));
+        assert!(text("Cargo.toml").contains(
+            r#"plugin-api = { package = "sparse-plugin-api", path = "/src/sparse/plugin-api" }"#
+        ));
         assert!(text("plugins/my-topo/Cargo.toml").contains("libmy_topo.so"));
         assert!(text("topologies/my-topo.clj").contains(r#""my-topo::WordSpout""#));
         // One topology file: no Flux twin to drift from it (`sparse jar` writes the YAML).

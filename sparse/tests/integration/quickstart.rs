@@ -11,12 +11,44 @@ use serde_json::Value;
 
 use crate::run_wordcount::{ensure_release_binaries, target_dir as test_target_dir};
 
+/// Runs `sparse` in `dir`; projects it creates build against this checkout's plugin API
+/// (`SPARSE_PLUGIN_API_PATH`), since the published crate may not be this version.
 fn sparse(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sparse"))
         .args(args)
         .current_dir(dir)
+        .env(
+            "SPARSE_PLUGIN_API_PATH",
+            crate::repo_root().join("plugin-api"),
+        )
         .output()
         .unwrap()
+}
+
+/// Without a path asked for, the project depends on the published crate by version.
+#[test]
+fn depends_on_the_published_plugin_api_unless_a_path_is_asked_for() {
+    let dir = scratch("published");
+    let o = Command::new(env!("CARGO_BIN_EXE_sparse"))
+        .args(["quickstart", "pub-dep"])
+        .current_dir(&dir)
+        .env_remove("SPARSE_PLUGIN_API_PATH")
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    let cargo = std::fs::read_to_string(dir.join("pub-dep/Cargo.toml")).unwrap();
+    let want = format!(
+        r#"plugin-api = {{ package = "sparse-plugin-api", version = "{}" }}"#,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(cargo.lines().any(|l| l == want), "{cargo}");
+    assert!(out.contains("sparse-plugin-api"), "{out}");
+    // A path that is not the plugin API is refused before anything is written.
+    let o = sparse(&dir, &["quickstart", "bad-path", "--plugin-api-path", "/"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--plugin-api-path /"), "{}", text(&o).1);
+    assert!(!dir.join("bad-path").exists());
 }
 
 fn text(o: &Output) -> (String, String) {
@@ -97,13 +129,13 @@ fn creates_the_project_and_prints_its_tree() {
     assert!(out.starts_with("Creating your my-topo sparse project..."));
     assert!(out.contains("    cd my-topo\n    sparse run\n"), "{out}");
 
-    // The workspace: resolver 3, edition 2024, plugin-api by an absolute path that exists.
+    // The workspace: resolver 3, edition 2024, plugin-api by the absolute path asked for.
     let cargo = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     assert!(cargo.contains("resolver = \"3\""), "{cargo}");
     assert!(cargo.contains("edition = \"2024\""), "{cargo}");
     let api = cargo
         .lines()
-        .find_map(|l| l.strip_prefix("plugin-api = { path = \""))
+        .find_map(|l| l.strip_prefix("plugin-api = { package = \"sparse-plugin-api\", path = \""))
         .and_then(|l| l.strip_suffix("\" }"))
         .unwrap_or_else(|| panic!("no plugin-api path dependency:\n{cargo}"));
     assert!(Path::new(api).is_absolute(), "{api}");

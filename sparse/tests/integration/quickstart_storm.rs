@@ -148,6 +148,10 @@ pub(crate) fn project() -> &'static Project {
         run_ok(
             Command::new(&sparse)
                 .args(["quickstart", NAME])
+                .env(
+                    "SPARSE_PLUGIN_API_PATH",
+                    crate::repo_root().join("plugin-api"),
+                )
                 .current_dir(&base),
             "sparse quickstart",
         );
