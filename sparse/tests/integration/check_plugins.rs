@@ -330,7 +330,7 @@ fn a_failed_build_exits_4_and_still_reports_the_topology_errors() {
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(4), "{out}\n{err}");
     assert!(
-        err.contains("[sparse check] cargo build --release (in "),
+        err.contains("[sparse check] cargo build --profile release (in "),
         "{err}"
     );
     assert!(
