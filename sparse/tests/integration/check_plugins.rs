@@ -339,5 +339,8 @@ fn a_failed_build_exits_4_and_still_reports_the_topology_errors() {
         ),
         "{err}"
     );
-    assert!(err.contains("error: cargo build --release failed"), "{err}");
+    assert!(
+        err.contains("error: cargo build --profile release failed"),
+        "{err}"
+    );
 }
