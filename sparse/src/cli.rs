@@ -54,7 +54,8 @@ pub struct CommonArgs {
     /// Environment from config.json `envs` (optional when there is exactly one).
     #[arg(short = 'e', long = "environment", value_name = "ENV")]
     pub environment: Option<String>,
-    /// Storm option `key=value` (repeatable); the value is JSON when it parses, else a string.
+    /// Storm option `key=value` (repeatable); the value is parsed as YAML (`x=[a, b]` is a
+    /// list), else taken as a string.
     #[arg(short = 'o', long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
     pub options: Vec<(String, Value)>,
     /// Set `topology.debug` to true.
@@ -90,8 +91,10 @@ pub struct Parallelism {
     pub ackers: Option<u32>,
 }
 
-/// Parses `key=value`: split at the first `=`, the value as JSON when it parses, else as a
-/// string (`a=5` → 5, `a=true` → true, `a=[1,2]` → array, `a=hello` → "hello").
+/// Parses `key=value` as streamparse does: split at the first `=`, the value as YAML (which
+/// JSON is a part of), else as a string: `a=5` → 5, `a=true` → true, `a=[x, y]` → a list of
+/// two strings, `a={k: 1}` → a map, `a=hello` → "hello", `a=` → "". JSON is tried first, so
+/// integers beyond 2^53 keep every digit.
 pub fn parse_option(s: &str) -> Result<(String, Value), String> {
     let (k, v) = s
         .split_once('=')
@@ -99,7 +102,13 @@ pub fn parse_option(s: &str) -> Result<(String, Value), String> {
     if k.is_empty() {
         return Err(format!("empty key in `{s}`"));
     }
-    let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()));
+    let value = if v.trim().is_empty() {
+        Value::String(v.to_string())
+    } else {
+        serde_json::from_str(v)
+            .or_else(|_| serde_saphyr::from_str::<Value>(v))
+            .unwrap_or_else(|_| Value::String(v.to_string()))
+    };
     Ok((k.to_string(), value))
 }
 
@@ -182,6 +191,21 @@ mod tests {
         );
         assert_eq!(parse_option("a=").unwrap().1, Value::from(""));
         assert_eq!(parse_option("a=[1]").unwrap().1, serde_json::json!([1]));
+        // YAML, as streamparse parses -o values.
+        assert_eq!(
+            parse_option("x=[a, b]").unwrap().1,
+            serde_json::json!(["a", "b"])
+        );
+        assert_eq!(
+            parse_option("x={k: 1, l: [true]}").unwrap().1,
+            serde_json::json!({"k": 1, "l": [true]})
+        );
+        assert_eq!(parse_option("x=1.5").unwrap().1, serde_json::json!(1.5));
+        assert_eq!(parse_option("x=hello").unwrap().1, Value::from("hello"));
+        assert_eq!(
+            parse_option("x=9007199254740993").unwrap().1,
+            Value::from(9007199254740993u64)
+        );
         assert!(parse_option("novalue").is_err());
         assert!(parse_option("=1").is_err());
     }

@@ -144,12 +144,19 @@ pub enum StormError {
     },
 }
 
-/// The Nimbus of an environment: `SPARSE_NIMBUS` when set, else the environment's `nimbus`.
+/// The environment variables that name Nimbus, in the order they are read: sparse's own,
+/// then streamparse's (so a streamparse user's shell setup keeps working).
+pub const NIMBUS_VARS: [&str; 2] = ["SPARSE_NIMBUS", "STREAMPARSE_NIMBUS"];
+
+/// The Nimbus of an environment: `SPARSE_NIMBUS` (or `STREAMPARSE_NIMBUS`) when set, else
+/// the environment's `nimbus`.
 pub fn nimbus_for(env: Option<&(String, crate::config::EnvConfig)>) -> Result<Nimbus, StormError> {
-    if let Ok(s) = std::env::var("SPARSE_NIMBUS")
-        && !s.trim().is_empty()
-    {
-        return Nimbus::parse(&s).map_err(|e| StormError::NoNimbus(format!("SPARSE_NIMBUS: {e}")));
+    for var in NIMBUS_VARS {
+        if let Ok(s) = std::env::var(var)
+            && !s.trim().is_empty()
+        {
+            return Nimbus::parse(&s).map_err(|e| StormError::NoNimbus(format!("{var}: {e}")));
+        }
     }
     let Some((name, env)) = env else {
         return Err(StormError::NoNimbus(
