@@ -199,11 +199,75 @@ pub fn parse(src: &str, path: &Path) -> Result<Loaded, ConfigError> {
             key_path: track.path().to_string(),
             message: e.to_string(),
         })?;
-    let warnings = unknown
+    let mut warnings: Vec<String> = unknown
         .into_iter()
         .map(|k| format!("{}: unknown key `{k}` (ignored)", path.display()))
         .collect();
+    warnings.extend(
+        streamparse_only_keys(&config)
+            .into_iter()
+            .map(|w| format!("{}: {w}", path.display())),
+    );
     Ok(Loaded { config, warnings })
+}
+
+/// One line for each key a streamparse `config.json` has that sparse reads but does not act
+/// on, saying what sparse does instead: silence would let a user believe it took effect.
+pub fn streamparse_only_keys(config: &ProjectConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    let venv = "Rust components need no virtualenv (the topology jar carries sparse-host and \
+                the plugins); Python components use the streamparse installed on the workers";
+    if config.virtualenv_specs.is_some() {
+        out.push(format!("`virtualenv_specs` is not used: {venv}"));
+    }
+    for (name, env) in &config.envs {
+        let key = |k: &str| format!("`envs.{name}.{k}`");
+        if env.use_ssh_for_nimbus.is_some() {
+            out.push(format!(
+                "{} is not used: sparse reaches Nimbus directly (the storm command or Storm's Java \
+                 client), never through an SSH tunnel",
+                key("use_ssh_for_nimbus")
+            ));
+        }
+        if env.user.as_deref().is_some_and(|u| !u.is_empty()) {
+            out.push(format!(
+                "{} is not used: sparse runs nothing on the workers, so there is no SSH or sudo user",
+                key("user")
+            ));
+        }
+        if env.ssh_port.is_some() {
+            out.push(format!(
+                "{} is not used: sparse does not SSH to the workers (the jar ships everything)",
+                key("ssh_port")
+            ));
+        }
+        if !env.workers.is_empty() {
+            out.push(format!(
+                "{} is not used: nothing is installed on the workers over SSH (the jar ships \
+                 sparse-host and the plugins)",
+                key("workers")
+            ));
+        }
+        if env.log.as_ref().is_some_and(|l| l.file.is_some()) {
+            out.push(format!(
+                "{} is not used: task logs are always named \
+                 streamparse_<topology>_<component>_<task>_<pid>.log in `log.path`",
+                key("log.file")
+            ));
+        }
+        for (k, set) in [
+            ("virtualenv_root", env.virtualenv_root.is_some()),
+            ("use_virtualenv", env.use_virtualenv.is_some()),
+            ("install_virtualenv", env.install_virtualenv.is_some()),
+            ("virtualenv_flags", env.virtualenv_flags.is_some()),
+            ("virtualenv_name", env.virtualenv_name.is_some()),
+        ] {
+            if set {
+                out.push(format!("{} is not used: {venv}", key(k)));
+            }
+        }
+    }
+    out
 }
 
 /// Reads and parses the `config.json` at `path`.
@@ -218,6 +282,33 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamparse_keys_sparse_does_not_act_on_are_named() {
+        let src = r#"{"virtualenv_specs": "virtualenvs", "envs": {"prod": {
+            "user": "storm", "ssh_port": 22, "use_ssh_for_nimbus": true,
+            "workers": ["w1"], "log": {"file": "x.log"}, "use_virtualenv": true}}}"#;
+        let loaded = parse(src, Path::new("config.json")).unwrap();
+        let w = loaded.warnings.join("\n");
+        for key in [
+            "`virtualenv_specs`",
+            "`envs.prod.user`",
+            "`envs.prod.ssh_port`",
+            "`envs.prod.use_ssh_for_nimbus`",
+            "`envs.prod.workers`",
+            "`envs.prod.log.file`",
+            "`envs.prod.use_virtualenv`",
+        ] {
+            assert!(w.contains(key), "{key} not in {w}");
+        }
+        assert_eq!(loaded.warnings.len(), 7, "{w}");
+        assert!(
+            parse("{}", Path::new("c.json"))
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
+    }
 
     #[test]
     fn the_top_level_must_be_an_object() {
