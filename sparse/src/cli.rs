@@ -25,9 +25,37 @@ pub const EXIT_USAGE: i32 = 2;
 /// Exit status: an I/O error outside the topology (e.g. writing the output file).
 pub const EXIT_IO: i32 = 3;
 
+/// Examples, environment variables and exit codes, after the top-level help.
+const AFTER_HELP: &str = "\
+Examples:
+  sparse quickstart wordcount          a new project with a Rust spout and bolt
+  sparse check -n wordcount            validate the topology against Storm's rules and the plugins
+  sparse run -n wordcount -t 10        run it locally (no JVM) for 10 seconds
+  sparse run -o 'topology.debug=true'  -o values are YAML: 'x=[a, b]' is a list
+  sparse jar -n wordcount              build target/sparse/wordcount.jar for Storm
+  sparse submit -e prod -n wordcount   build the jar and submit it to the env's Nimbus
+
+Environment:
+  SPARSE_NIMBUS, STREAMPARSE_NIMBUS  Nimbus host[:port], over the env's `nimbus` in config.json
+  SPARSE_STORM_CLASSPATH             Storm's jars for submit/list/kill without the storm command
+  SPARSE_PLUGIN_API_PATH             quickstart: depend on this plugin-api folder (--plugin-api-path)
+  SPARSE_FLUX_CORE_JAR               the flux-core jar to embed in topology jars
+  CARGO_TARGET_DIR                   where the project's plugins and sparse-host are built
+
+Exit status:
+  0 success          1 invalid topology     2 usage or configuration error
+  3 I/O error        4 build failed (cargo)  5 Storm refused or failed
+  6 a pre/post_submit hook failed           7 a local run failed (a task died)";
+
 /// `sparse`: Storm topologies with Rust components.
 #[derive(Debug, Parser)]
-#[command(name = "sparse", version, about, propagate_version = true)]
+#[command(
+    name = "sparse",
+    version,
+    about,
+    propagate_version = true,
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]

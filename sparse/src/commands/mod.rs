@@ -46,6 +46,8 @@ registry! {
     List => list,
     /// Kill a topology on the environment's Nimbus.
     Kill => kill,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions => completions,
 }
 
 /// Opens the project from the current folder (printing config warnings on stderr), then

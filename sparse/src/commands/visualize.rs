@@ -23,7 +23,7 @@ pub struct Args {
     #[command(flatten)]
     pub topology: TopologyArgs,
     /// Output file (`-` for stdout; default `NAME.svg` or `NAME.dot`).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'O', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'f', long = "format", value_enum, default_value_t = OutputFormat::Svg)]

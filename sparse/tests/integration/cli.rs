@@ -137,7 +137,7 @@ fn visualize_writes_svg_and_dot() {
             "visualize",
             "-n",
             "wordcount.clj",
-            "-o",
+            "-O",
             out.to_str().unwrap(),
         ],
     );
@@ -151,7 +151,7 @@ fn visualize_writes_svg_and_dot() {
     assert!(svg.contains("default: fields(word)"));
     assert_eq!(svg.matches("marker-end").count(), 2);
 
-    let o = sparse(&root, &["visualize", "--format", "dot", "-o", "-"]);
+    let o = sparse(&root, &["visualize", "--format", "dot", "--output", "-"]);
     assert_eq!(o.status.code(), Some(0));
     let dot = text(&o).0;
     assert!(
