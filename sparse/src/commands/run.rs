@@ -20,10 +20,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, Parallelism};
+use crate::cli::{
+    BuildArgs, CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE, Parallelism,
+};
 use crate::runner::{self, RunError, RunOptions};
 
-/// Exit status: the topology ran and a task failed (or could not start).
+/// Exit status: the topology ran and a task failed (or could not start), or it could make
+/// no progress (a blocked cycle).
 pub const EXIT_RUN_FAILED: i32 = 4;
 
 /// Flags of `sparse run`.
@@ -56,20 +59,6 @@ pub fn exec(args: Args) -> CliResult {
     let resolved = super::resolve_checked(&args.common, &cwd, true)?;
     let topology = &resolved.opened.topology;
     let root = resolved.opened.project.root.clone();
-    let built = super::build_and_choose(
-        &root,
-        topology,
-        &args.build,
-        "sparse run",
-        EXIT_RUN_FAILED,
-        false,
-    )?;
-
-    let interrupt = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, interrupt.clone())
-            .map_err(|e| CliError::new(EXIT_IO, format!("error: cannot handle signals: {e}")))?;
-    }
 
     let mut opts = RunOptions::new(&root);
     opts.duration = args
@@ -80,10 +69,7 @@ pub fn exec(args: Args) -> CliResult {
     opts.debug = args.common.debug;
     opts.workers = args.parallelism.par.or(args.parallelism.workers);
     opts.ackers = args.parallelism.par.or(args.parallelism.ackers);
-    opts.host_binary = built.host.map(|h| h.path);
-    opts.plugin_dir = Some(built.dir);
     opts.summary_json = args.summary_json.clone();
-    opts.interrupt = interrupt;
     opts.json_style = args.json_style;
     if let Some((_, env)) = &resolved.env
         && let Some(log) = &env.log
@@ -101,6 +87,27 @@ pub fn exec(args: Args) -> CliResult {
         put("level", json!(log.level));
         opts.log = m;
     }
+    // Settings Storm would refuse stop here, before anything is built or started.
+    runner::check_settings(topology, &opts)
+        .map_err(|e| CliError::new(EXIT_USAGE, format!("error: {e}")))?;
+
+    let built = super::build_and_choose(
+        &root,
+        topology,
+        &args.build,
+        "sparse run",
+        EXIT_RUN_FAILED,
+        false,
+    )?;
+    opts.host_binary = built.host.map(|h| h.path);
+    opts.plugin_dir = Some(built.dir);
+
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, interrupt.clone())
+            .map_err(|e| CliError::new(EXIT_IO, format!("error: cannot handle signals: {e}")))?;
+    }
+    opts.interrupt = interrupt;
     match runner::run(topology, &opts) {
         Ok(s) => {
             eprintln!(
@@ -111,6 +118,7 @@ pub fn exec(args: Args) -> CliResult {
         }
         Err(e @ RunError::Setup(_)) => Err(CliError::new(EXIT_TOPOLOGY, format!("error: {e}"))),
         Err(e @ RunError::Io(_)) => Err(CliError::new(EXIT_IO, format!("error: {e}"))),
+        Err(e @ RunError::Setting(_)) => Err(CliError::new(EXIT_USAGE, format!("error: {e}"))),
         Err(e) => Err(CliError::new(EXIT_RUN_FAILED, format!("error: {e}"))),
     }
 }

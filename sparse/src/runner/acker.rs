@@ -244,9 +244,11 @@ impl Rotator {
     }
 }
 
-/// True when a spout task may be sent `next`: below `topology.max.spout.pending`.
+/// True when a spout task may be sent `next`: below `topology.max.spout.pending`. Unset or
+/// 0 is no limit, as in Storm 2.8's spout executor (`maxSpoutPending != 0 && pending >=
+/// maxSpoutPending` stops it).
 pub fn below_max_pending(pending: usize, max_pending: Option<u64>) -> bool {
-    max_pending.is_none_or(|m| (pending as u64) < m)
+    max_pending.is_none_or(|m| m == 0 || (pending as u64) < m)
 }
 
 #[cfg(test)]
@@ -406,6 +408,8 @@ mod tests {
         assert!(below_max_pending(pending.len(), None));
         pending.complete(1);
         assert!(below_max_pending(pending.len(), Some(2)));
-        assert!(!below_max_pending(0, Some(0)));
+        // 0 is no limit (Storm's spout executor), not "never".
+        assert!(below_max_pending(0, Some(0)));
+        assert!(below_max_pending(pending.len(), Some(0)));
     }
 }

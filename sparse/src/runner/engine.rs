@@ -5,6 +5,25 @@
 //! over one channel; it answers by queueing frames on each task's [`WriterQueue`](super::process::WriterQueue). Timers
 //! (heartbeats, liveness, ticks, timeout rotation, display, stop) are checked between
 //! events with `recv_timeout`.
+//!
+//! # Bounded queues and backpressure
+//! Each bolt task's receive queue (tuples routed to it and not yet written to its stdin,
+//! [`WriterQueue::unwritten`](super::process::WriterQueue::unwritten)) is bounded by
+//! `topology.executor.receive.buffer.size` (32768 by default, as in Storm 2.x). When an emit
+//! fills a destination's queue, the emitting task is *blocked*: its further messages are
+//! held (its reader stops reading, see [`Credit`](super::process::Credit), so the component
+//! itself blocks on its stdout) until every queue it filled has room again. An emit is never
+//! refused, so a queue holds at most its bound plus one tuple per task feeding it.
+//! Spouts get no `next` while any bolt task has `topology.shellbolt.max.pending` tuples
+//! waiting, as before.
+//!
+//! A cycle in the topology can block itself: a bolt that emits more per input than it
+//! takes in, back to itself or through others, fills its own queue and then waits on it.
+//! Blocked tasks are exempt from the liveness timeout (they are silent because the runner
+//! stopped listening); instead, when every task of a cycle of blocked tasks has been blocked
+//! without a break for the subprocess timeout, the run stops with
+//! [`StopReason::Stalled`], naming the cycle. A cycle that drains (one emit per input, or
+//! a finite number of rounds) just runs slower while its queues are full.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -48,6 +67,8 @@ pub struct EngineConfig {
     pub timeouts_enabled: bool,
     /// `topology.shellbolt.max.pending`.
     pub bolt_max_pending: usize,
+    /// `topology.executor.receive.buffer.size`: the bound of each bolt task's queue.
+    pub receive_buffer: usize,
     /// Liveness timeout.
     pub subprocess_timeout: Duration,
     /// Run this long, then stop gracefully (None: until interrupted).
@@ -77,6 +98,11 @@ pub enum StopReason {
         task: usize,
         /// What happened.
         reason: String,
+    },
+    /// Tasks in a cycle blocked one another on full queues (see the module docs).
+    Stalled {
+        /// What was blocked on what.
+        message: String,
     },
 }
 
@@ -133,6 +159,13 @@ pub struct TaskRt {
     last_msg: Instant,
     spout: Option<SpoutRt>,
     inputs: HashMap<i64, InputRt>,
+    /// Message batches held while the task is blocked, with what they count against its
+    /// credit.
+    parked: VecDeque<(std::vec::IntoIter<ShellMsg>, usize)>,
+    /// Bolt tasks whose full queue this task waits on (empty: not blocked).
+    waiting_on: Vec<usize>,
+    /// Blocked without a break since then.
+    blocked_since: Option<Instant>,
 }
 
 impl TaskRt {
@@ -153,7 +186,14 @@ impl TaskRt {
                 backoff_until: now,
             }),
             inputs: HashMap::new(),
+            parked: VecDeque::new(),
+            waiting_on: Vec::new(),
+            blocked_since: None,
         }
+    }
+
+    fn blocked(&self) -> bool {
+        !self.waiting_on.is_empty()
     }
 }
 
@@ -185,6 +225,8 @@ pub struct Engine {
     /// Values or an id re-written in Storm's style (reused).
     restyled: Vec<u8>,
     started: usize,
+    /// Tasks blocked by backpressure.
+    n_blocked: usize,
     all_started: bool,
     stopping: Option<Instant>,
     stop_reason: Option<StopReason>,
@@ -249,6 +291,7 @@ impl Engine {
             children: Vec::new(),
             restyled: Vec::new(),
             started: 0,
+            n_blocked: 0,
             all_started: false,
             stopping: None,
             stop_reason: None,
@@ -300,8 +343,10 @@ impl Engine {
         let end = self.cfg.duration.map(|d| start + d);
         loop {
             let now = Instant::now();
-            // Wake for the next timer, a spout back-off, or at least every 50 ms.
-            let mut wake = second.min(now + Duration::from_millis(50));
+            // Wake for the next timer, a spout back-off, or at least every 50 ms (2 ms while
+            // a task is blocked, to see its queues drain).
+            let poll = if self.n_blocked > 0 { 2 } else { 50 };
+            let mut wake = second.min(now + Duration::from_millis(poll));
             for t in &self.tasks {
                 if let Some(sp) = &t.spout
                     && sp.awaiting.is_none()
@@ -327,15 +372,21 @@ impl Engine {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {}
             }
+            let now = Instant::now();
+            if self.n_blocked > 0 {
+                self.unblock(now);
+            }
             if let Some(r) = self.stop_reason.take() {
                 return r;
             }
-            let now = Instant::now();
             if now >= second {
                 second += Duration::from_secs(1);
                 self.console.flush_hidden(false);
                 if let Err((t, reason)) = self.every_second(now) {
                     return StopReason::Failed { task: t, reason };
+                }
+                if let Some(message) = self.stalled(now) {
+                    return StopReason::Stalled { message };
                 }
             }
             if self.all_started && self.stopping.is_none() {
@@ -423,7 +474,7 @@ impl Engine {
                     && sp.pending.is_empty()
             }
             None => t.inputs.is_empty() && self.procs[i].writer.queued() == 0,
-        })
+        }) && self.n_blocked == 0
     }
 
     fn fail_task(&mut self, t: usize, reason: String) {
@@ -450,13 +501,13 @@ impl Engine {
                     }
                 }
             }
-            Event::Msgs { task, msgs } => {
+            Event::Msgs { task, msgs, bytes } => {
                 self.tasks[task].last_msg = now;
-                for m in msgs {
-                    if let Err(reason) = self.on_msg(task, m, now) {
-                        self.fail_task(task, reason);
-                        return;
-                    }
+                let batch = msgs.into_iter();
+                if self.tasks[task].blocked() {
+                    self.tasks[task].parked.push_back((batch, bytes));
+                } else {
+                    self.consume(task, batch, bytes, now);
                 }
             }
             Event::Bad { task, error } => self.fail_task(task, format!("protocol error: {error}")),
@@ -469,6 +520,136 @@ impl Engine {
                 self.fail_task(task, format!("writing to the subprocess failed: {error}"))
             }
         }
+    }
+
+    /// Handles a batch of a task's messages until the task gets blocked (the rest is then
+    /// parked); gives back the batch's credit once it is all handled.
+    fn consume(
+        &mut self,
+        t: usize,
+        mut batch: std::vec::IntoIter<ShellMsg>,
+        bytes: usize,
+        now: Instant,
+    ) {
+        while let Some(m) = batch.next() {
+            if let Err(reason) = self.on_msg(t, m, now) {
+                self.fail_task(t, reason);
+                return;
+            }
+            if self.tasks[t].blocked() && batch.len() > 0 {
+                self.tasks[t].parked.push_front((batch, bytes));
+                return;
+            }
+        }
+        self.procs[t].credit.release(bytes);
+    }
+
+    /// Unblocks the tasks whose full queues have room again, and handles what they sent
+    /// meanwhile.
+    fn unblock(&mut self, now: Instant) {
+        let cap = self.cfg.receive_buffer;
+        for t in 0..self.tasks.len() {
+            if !self.tasks[t].blocked() {
+                continue;
+            }
+            let procs = &self.procs;
+            self.tasks[t]
+                .waiting_on
+                .retain(|&d| procs[d].writer.unwritten() >= cap);
+            if self.tasks[t].blocked() {
+                continue;
+            }
+            self.n_blocked -= 1;
+            self.tasks[t].blocked_since = None;
+            // It was silent because it was not listened to.
+            self.tasks[t].last_msg = now;
+            while !self.tasks[t].blocked() && self.stop_reason.is_none() {
+                let Some((batch, bytes)) = self.tasks[t].parked.pop_front() else {
+                    break;
+                };
+                self.consume(t, batch, bytes, now);
+            }
+        }
+    }
+
+    /// A cycle of tasks each blocked on the next one's full queue, all of them without a
+    /// break for the subprocess timeout: described, naming its components.
+    fn stalled(&self, now: Instant) -> Option<String> {
+        if self.n_blocked == 0 {
+            return None;
+        }
+        let limit = self.cfg.subprocess_timeout;
+        let cap = self.cfg.receive_buffer;
+        let stuck = |t: usize| {
+            self.tasks[t]
+                .blocked_since
+                .is_some_and(|s| now.saturating_duration_since(s) >= limit)
+        };
+        let next = |t: usize| {
+            self.tasks[t]
+                .waiting_on
+                .iter()
+                .copied()
+                .filter(move |&d| stuck(d) && self.procs[d].writer.unwritten() >= cap)
+        };
+        // Depth-first search for a cycle among stuck tasks (0 new, 1 on the path, 2 done).
+        let mut state = vec![0u8; self.tasks.len()];
+        for start in (0..self.tasks.len()).filter(|&t| stuck(t)) {
+            if state[start] != 0 {
+                continue;
+            }
+            let mut path = vec![start];
+            let mut iters = vec![next(start).collect::<Vec<_>>().into_iter()];
+            state[start] = 1;
+            while let Some(it) = iters.last_mut() {
+                match it.next() {
+                    Some(d) if state[d] == 1 => {
+                        let from = path.iter().position(|&p| p == d).unwrap_or(0);
+                        return Some(self.describe_cycle(&path[from..], limit, cap));
+                    }
+                    Some(d) if state[d] == 0 => {
+                        state[d] = 1;
+                        path.push(d);
+                        iters.push(next(d).collect::<Vec<_>>().into_iter());
+                    }
+                    Some(_) => {}
+                    None => {
+                        if let Some(p) = path.pop() {
+                            state[p] = 2;
+                        }
+                        iters.pop();
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn describe_cycle(&self, cycle: &[usize], limit: Duration, cap: usize) -> String {
+        let name = |t: usize| self.comps[self.tasks[t].comp].id.as_str();
+        let mut tasks: Vec<String> = cycle
+            .iter()
+            .map(|&t| format!("`{}`:{}", name(t), self.tasks[t].id))
+            .collect();
+        tasks.push(tasks[0].clone());
+        let mut comps: Vec<&str> = Vec::new();
+        for &t in cycle {
+            if comps.last() != Some(&name(t)) {
+                comps.push(name(t));
+            }
+        }
+        if comps.len() > 1 && comps.first() == comps.last() {
+            comps.pop();
+        }
+        let first = comps[0];
+        comps.push(first);
+        format!(
+            "the topology can make no progress: the cycle {} has been blocked for {:.0} s, every task in it waiting for room in the next one's full queue ({cap} tuples, topology.executor.receive.buffer.size) while its own output is held back (tasks {}). \
+             A cycle must not emit more tuples than it takes in (Storm warns about cycles at submit)",
+            comps.join(" -> "),
+            limit.as_secs_f64(),
+            tasks.join(" -> ")
+        )
     }
 
     fn on_msg(&mut self, t: usize, m: ShellMsg, now: Instant) -> Result<(), Fatal> {
@@ -689,6 +870,15 @@ impl Engine {
             self.procs[di].writer.push_tuples(1, |b| {
                 wire::bolt_tuple(style, b, id, Some(comp), stream, src_id, values)
             });
+            if self.procs[di].writer.unwritten() >= self.cfg.receive_buffer
+                && !self.tasks[t].waiting_on.contains(&di)
+            {
+                if !self.tasks[t].blocked() {
+                    self.n_blocked += 1;
+                    self.tasks[t].blocked_since = Some(now);
+                }
+                self.tasks[t].waiting_on.push(di);
+            }
         }
         self.children = children;
         if e.need_task_ids && e.task.is_none() {
@@ -734,6 +924,10 @@ impl Engine {
     fn every_second(&mut self, now: Instant) -> Result<(), (usize, String)> {
         let limit = self.cfg.subprocess_timeout;
         for (i, t) in self.tasks.iter().enumerate() {
+            if t.blocked() {
+                // Silent because the runner is not listening to it (backpressure).
+                continue;
+            }
             if !t.started {
                 if now - t.spawned_at > limit {
                     return Err((
@@ -795,6 +989,9 @@ impl Engine {
         for i in 0..self.tasks.len() {
             let c = self.tasks[i].comp;
             let max_pending = self.comps[c].max_spout_pending;
+            if self.tasks[i].blocked() {
+                continue; // its answers are held back: nothing new until it is unblocked
+            }
             let Some(sp) = self.tasks[i].spout.as_mut() else {
                 continue;
             };

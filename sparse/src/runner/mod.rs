@@ -12,14 +12,20 @@
 //! * one **engine** thread (the caller's) owns all state: routing, ledger, pending maps,
 //!   counters, timers; no locks on the hot path;
 //! * per task: a **reader** thread (stdout frames → decoded messages, batched onto one
-//!   mpsc channel), a **writer** thread (a 3-lane queue: heartbeat > task ids / commands >
-//!   tuples, each lane written with one `write`), and a **stderr** thread (echo + tail).
+//!   mpsc channel, at most `sparse.max.frame.bytes` each), a **writer** thread (a 3-lane
+//!   queue: heartbeat > task ids / commands > tuples, each lane written with one `write`),
+//!   and a **stderr** thread (echo + tail, long lines cut).
+//!
+//! # Settings
+//! Every setting the runner reads is checked before anything starts, with the rules Storm
+//! applies at submit ([`settings`]); an invalid one is [`RunError::Setting`].
 //!
 //! # Backpressure
-//! Each bolt task's tuple lane is bounded by `topology.shellbolt.max.pending` in effect:
-//! while any bolt task has that many tuples not yet written, no spout gets `next`. Bolt
-//! emits are never blocked (which keeps the engine from deadlocking on a cycle); they are
-//! bounded by what the spouts let in.
+//! While any bolt task has `topology.shellbolt.max.pending` tuples not yet taken by its
+//! writer, no spout gets `next`. Each bolt task's queue is bounded by
+//! `topology.executor.receive.buffer.size`: a task whose emit fills one is blocked (its
+//! messages held, its stdout no longer read) until there is room. A cycle that blocks
+//! itself for the subprocess timeout stops the run, [`RunError::Stalled`] (see [`engine`]).
 //!
 //! # Simplifications (documented deviations)
 //! * One executor per task; all `__acker` tasks share one ledger (same outcomes).
@@ -30,7 +36,7 @@
 //! ```json
 //! {"topology": "wordcount", "storm_id": "wordcount-1-1700000000",
 //!  "duration_secs": 5.02, "stop_reason": "duration" | "interrupted" | "failed",
-//!  "failure": null | "text of the failure",
+//!  "failure": null | "text of the failure (a task's, or the stalled cycle's)",
 //!  "leftover_pids_killed": [],
 //!  "components": [{"id": "sentences", "kind": "spout", "tasks": 1, "emitted": 100,
 //!                  "acked": 100, "failed": 0, "received": 0, "ticks": 0,
@@ -58,6 +64,7 @@ pub mod plan;
 pub mod process;
 pub mod rng;
 pub mod route;
+pub mod settings;
 pub mod stats;
 pub mod wire;
 
@@ -74,6 +81,7 @@ use crate::topology::model::{ComponentKind, Exec, Topology};
 use engine::{CompRt, Engine, EngineConfig, StopReason, TaskRt};
 use hash::IntRule;
 use process::{SpawnSpec, TaskProcess};
+use settings::Settings;
 use stats::{ComponentStats, ComponentSummary};
 
 /// The longest drain after the `-t` duration is reached.
@@ -223,6 +231,15 @@ impl fmt::Display for TaskFailure {
     }
 }
 
+/// A topology that could make no progress (see [`engine`]'s backpressure).
+#[derive(Debug, Clone)]
+pub struct Stalled {
+    /// What was blocked on what, naming the components of the cycle.
+    pub message: String,
+    /// The run's summary up to the stop.
+    pub summary: RunSummary,
+}
+
 /// Why a run failed.
 #[derive(Debug)]
 pub enum RunError {
@@ -239,8 +256,13 @@ pub enum RunError {
         /// The OS error.
         error: std::io::Error,
     },
+    /// A setting has a value Storm (or sparse) refuses; nothing was started.
+    Setting(settings::SettingError),
     /// A task died or broke the protocol; the topology was stopped.
     TaskFailed(Box<TaskFailure>),
+    /// Tasks in a cycle blocked one another on full queues: no progress was possible, so
+    /// the topology was stopped.
+    Stalled(Box<Stalled>),
     /// Writing the summary or creating the run directory failed.
     Io(String),
 }
@@ -258,7 +280,9 @@ impl fmt::Display for RunError {
                 f,
                 "Error when launching multilang subprocess for component `{component}` task {task}: {command:?}: {error}"
             ),
+            RunError::Setting(e) => e.fmt(f),
             RunError::TaskFailed(t) => t.fmt(f),
+            RunError::Stalled(s) => f.write_str(&s.message),
             RunError::Io(m) => f.write_str(m),
         }
     }
@@ -322,6 +346,52 @@ pub fn merged_conf(topology: &Topology, opts: &RunOptions, storm_id: &str) -> Ma
     conf
 }
 
+/// Where the value of `key` in [`merged_conf`] came from, for error messages.
+fn origin(topology: &Topology, opts: &RunOptions, key: &str) -> &'static str {
+    match key {
+        "topology.debug" if opts.debug => return "-d",
+        "topology.workers" if opts.workers.is_some() => return "-w/-p",
+        "topology.acker.executors" if opts.ackers.is_some() => return "-a/-p",
+        _ => {}
+    }
+    if opts.conf_overrides.contains_key(key) {
+        "-o or config.json's options"
+    } else if key.starts_with("streamparse.log.") {
+        "config.json's log settings"
+    } else if topology.conf.contains_key(key) {
+        "the topology's conf"
+    } else if key == "topology.acker.executors" {
+        "topology.workers"
+    } else {
+        "Storm's defaults"
+    }
+}
+
+/// Checks every setting the runner reads, in the merged conf and in each component's own
+/// conf, with Storm's rules ([`settings`]); nothing is started.
+///
+/// # Errors
+///
+/// [`RunError::Setting`] naming the first invalid key, its value and where it came from.
+pub fn check_settings(topology: &Topology, opts: &RunOptions) -> Result<Settings, RunError> {
+    let base = merged_conf(topology, opts, "check");
+    check_merged(topology, opts, &base).map(|(s, _)| s)
+}
+
+fn check_merged(
+    topology: &Topology,
+    opts: &RunOptions,
+    base: &Map<String, Value>,
+) -> Result<(Settings, Vec<settings::ComponentSettings>), RunError> {
+    let s = settings::check_conf(base, |k| origin(topology, opts, k)).map_err(RunError::Setting)?;
+    let mut comps = Vec::new();
+    for c in &topology.components {
+        let conf = plan::component_conf(base, &c.conf, c.kind);
+        comps.push(settings::check_component(&c.id, &conf, &c.conf).map_err(RunError::Setting)?);
+    }
+    Ok((s, comps))
+}
+
 fn resolve_argv(command: &[String], opts: &RunOptions) -> Vec<String> {
     let mut argv = command.to_vec();
     if argv.first().is_some_and(|a| a == "sparse-host") {
@@ -363,7 +433,14 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         .unwrap_or(0);
     let storm_id = format!("{}-1-{secs}", topology.name);
     let base = merged_conf(topology, opts, &storm_id);
-    let ackers = as_u64(base.get("topology.acker.executors")).unwrap_or(1) as u32;
+    let (settings, comp_settings) = check_merged(topology, opts, &base)?;
+    let comp_settings: std::collections::HashMap<&str, settings::ComponentSettings> = topology
+        .components
+        .iter()
+        .map(|c| c.id.as_str())
+        .zip(comp_settings)
+        .collect();
+    let ackers = settings.ackers;
     let plan = plan::assign_task_ids(topology, ackers);
     let mut rng = rng::Rng::from_entropy();
     let routes = route::Routes::build(topology, &plan, &mut rng, opts.int_rule)
@@ -401,13 +478,12 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         let conf = plan::component_conf(&base_with_dir, &comp.conf, comp.kind);
         let conf_json = Value::Object(conf.clone()).to_string();
         let ci = comps.len();
+        let cs = comp_settings[comp.id.as_str()];
         let tick_secs = match comp.kind {
-            ComponentKind::Bolt => {
-                as_u64(conf.get("topology.tick.tuple.freq.secs")).filter(|s| *s > 0)
-            }
+            ComponentKind::Bolt => cs.tick_secs,
             ComponentKind::Spout => None,
         };
-        let max_spout_pending = as_u64(conf.get("topology.max.spout.pending"));
+        let max_spout_pending = cs.max_spout_pending;
         let mut idxs = Vec::new();
         for &tid in plan.tasks_of(&comp.id) {
             let ctx = plan::context_json(topology, &plan, tid).to_string();
@@ -435,6 +511,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 prefix: format!("[{}:{tid}]", comp.id),
                 handshake: hs,
                 json_style: opts.json_style,
+                max_frame: settings.max_frame_bytes,
             };
             match process::spawn(spec, &tx, &console) {
                 Ok(p) => procs.push(p),
@@ -473,30 +550,18 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
     }
     drop(tx);
 
-    let timeout_secs = as_u64(base.get("topology.message.timeout.secs"))
-        .unwrap_or(30)
-        .max(1);
-    let sub_timeout = base
-        .get("topology.subprocess.timeout.secs")
-        .and_then(Value::as_f64)
-        .or_else(|| {
-            base.get("supervisor.worker.timeout.secs")
-                .and_then(Value::as_f64)
-        })
-        .unwrap_or(30.0)
-        .max(0.001);
+    let timeout_secs = settings.message_timeout_secs;
     let cfg = EngineConfig {
         ackers,
         message_timeout: Duration::from_secs(timeout_secs),
-        timeouts_enabled: base.get("topology.enable.message.timeouts") != Some(&json!(false)),
-        bolt_max_pending: as_u64(base.get("topology.shellbolt.max.pending"))
-            .map(|v| v.max(1) as usize)
-            .unwrap_or(100),
-        subprocess_timeout: Duration::from_secs_f64(sub_timeout),
+        timeouts_enabled: settings.timeouts_enabled,
+        bolt_max_pending: settings.shellbolt_max_pending,
+        receive_buffer: settings.receive_buffer,
+        subprocess_timeout: settings.subprocess_timeout,
         duration: opts.duration,
         drain_timeout: Duration::from_secs(timeout_secs.min(5)),
         duration_drain: DURATION_DRAIN,
-        debug: base.get("topology.debug") == Some(&json!(true)),
+        debug: settings.debug,
         live: opts.live,
         json_style: opts.json_style,
     };
@@ -559,6 +624,10 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         }
         _ => None,
     };
+    let stalled = match &reason {
+        StopReason::Stalled { message } => Some(message.clone()),
+        _ => None,
+    };
     let summary = RunSummary {
         topology: topology.name.clone(),
         storm_id,
@@ -566,10 +635,13 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         stop_reason: match reason {
             StopReason::Duration => "duration",
             StopReason::Interrupted => "interrupted",
-            StopReason::Failed { .. } => "failed",
+            StopReason::Failed { .. } | StopReason::Stalled { .. } => "failed",
         }
         .into(),
-        failure: failure.as_ref().map(ToString::to_string),
+        failure: failure
+            .as_ref()
+            .map(ToString::to_string)
+            .or(stalled.clone()),
         leftover_pids_killed: leftover,
         components: engine.stats.iter().map(ComponentStats::summary).collect(),
         stop: StopTiming {
@@ -585,12 +657,13 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
     if let Some(path) = &opts.summary_json {
         write_summary(path, &summary)?;
     }
-    match failure {
-        Some(mut f) => {
+    match (failure, stalled) {
+        (Some(mut f), _) => {
             f.summary = summary;
             Err(RunError::TaskFailed(Box::new(f)))
         }
-        None => Ok(summary),
+        (None, Some(message)) => Err(RunError::Stalled(Box::new(Stalled { message, summary }))),
+        (None, None) => Ok(summary),
     }
 }
 

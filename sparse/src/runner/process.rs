@@ -8,7 +8,14 @@
 //!   heartbeat, then task-id lists and commands, then tuples; it writes each lane as one
 //!   `write` and so flushes exactly when it is about to block on an empty queue;
 //! * a **stderr** thread echoes lines prefixed `[component:task]` and keeps the last ones
-//!   for failure reports.
+//!   for failure reports; a line longer than [`STDERR_LINE_MAX`] is cut there and marked,
+//!   the rest of it dropped.
+//!
+//! Memory per task is bounded: a message read from stdout may not exceed
+//! `sparse.max.frame.bytes` (a larger one fails the task, naming the limit), the messages
+//! read but not yet handled by the engine are bounded by a [`Credit`] (the reader stops
+//! reading, so a component that writes faster than it is listened to blocks on its
+//! stdout), and stderr is read a bounded line at a time.
 //!
 //! Each child runs in its own process group, so a terminal's Ctrl-C reaches only the
 //! runner (which then stops gracefully) and termination signals reach grandchildren too.
@@ -47,6 +54,9 @@ pub enum Event {
         task: usize,
         /// The messages.
         msgs: Vec<ShellMsg>,
+        /// What they count against the task's [`Credit`]; give it back with
+        /// [`Credit::release`] once they are handled.
+        bytes: usize,
     },
     /// A protocol violation (bad frame, bad JSON, wrong field type, bad pid reply).
     Bad {
@@ -84,12 +94,20 @@ pub struct WriterQueue {
     lanes: Mutex<Lanes>,
     cv: Condvar,
     queued: AtomicUsize,
+    unwritten: AtomicUsize,
 }
 
 impl WriterQueue {
-    /// Tuples queued and not yet taken by the writer (the bolt's bounded queue).
+    /// Tuples queued and not yet taken by the writer (`topology.shellbolt.max.pending`
+    /// applies to this).
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Tuples queued or being written, not yet in the pipe: the task's receive queue,
+    /// which `topology.executor.receive.buffer.size` bounds.
+    pub fn unwritten(&self) -> usize {
+        self.unwritten.load(Ordering::Acquire)
     }
 
     /// Raises the heartbeat flag (written before anything else queued).
@@ -106,8 +124,12 @@ impl WriterQueue {
 
     /// Queues `n` tuple frames.
     pub fn push_tuples(&self, n: usize, f: impl FnOnce(&mut Vec<u8>)) {
-        f(&mut self.lanes.lock().unwrap().tuples);
+        let mut l = self.lanes.lock().unwrap();
+        f(&mut l.tuples);
+        // Counted under the lock, so the writer takes the count with the bytes.
         self.queued.fetch_add(n, Ordering::Relaxed);
+        self.unwritten.fetch_add(n, Ordering::AcqRel);
+        drop(l);
         self.cv.notify_one();
     }
 
@@ -130,16 +152,16 @@ fn writer_loop(
     let mut tuples = Vec::new();
     let mut hb = Vec::new();
     loop {
-        let (heartbeat, closed) = {
+        let (heartbeat, closed, taken) = {
             let mut l = q.lanes.lock().unwrap();
             while !l.heartbeat && l.priority.is_empty() && l.tuples.is_empty() && !l.closed {
                 l = q.cv.wait(l).unwrap();
             }
             std::mem::swap(&mut prio, &mut l.priority);
             std::mem::swap(&mut tuples, &mut l.tuples);
-            q.queued.store(0, Ordering::Relaxed);
+            let taken = q.queued.swap(0, Ordering::Relaxed);
             let h = std::mem::take(&mut l.heartbeat);
-            (h, l.closed)
+            (h, l.closed, taken)
         };
         hb.clear();
         if heartbeat {
@@ -157,6 +179,7 @@ fn writer_loop(
                 return;
             }
         }
+        q.unwritten.fetch_sub(taken, Ordering::AcqRel);
         prio.clear();
         tuples.clear();
         if closed {
@@ -168,8 +191,73 @@ fn writer_loop(
     }
 }
 
-fn reader_loop(task: usize, stdout: impl Read, events: Sender<Event>) {
+/// Flow control between a task's reader thread and the engine: the bytes of messages read
+/// and not yet handled. The reader stops reading stdout while they exceed
+/// [`Credit::LIMIT`]; the engine gives them back as it handles the messages, and holds them
+/// while the task is blocked by backpressure.
+#[derive(Debug, Default)]
+pub struct Credit {
+    used: AtomicUsize,
+    closed: AtomicBool,
+    lock: Mutex<()>,
+    cv: Condvar,
+}
+
+impl Credit {
+    /// Bytes in flight per task before its reader waits (one message always passes).
+    pub const LIMIT: usize = 1 << 20;
+    /// What each message counts on top of its length (its decoded form's overhead).
+    pub const PER_MESSAGE: usize = 128;
+
+    /// Counts `n` bytes about to be sent to the engine.
+    fn add(&self, n: usize) {
+        self.used.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// Waits while more than the limit is in flight (or until [`close`](Self::close)).
+    fn wait(&self) {
+        if self.used.load(Ordering::Acquire) < Self::LIMIT {
+            return;
+        }
+        let mut g = self.lock.lock().unwrap();
+        while self.used.load(Ordering::Acquire) >= Self::LIMIT
+            && !self.closed.load(Ordering::Acquire)
+        {
+            g = self.cv.wait(g).unwrap();
+        }
+    }
+
+    /// Gives back `n` bytes of handled messages.
+    pub fn release(&self, n: usize) {
+        let prev = self.used.fetch_sub(n, Ordering::AcqRel);
+        if prev >= Self::LIMIT && prev - n < Self::LIMIT {
+            let _g = self.lock.lock().unwrap();
+            self.cv.notify_all();
+        }
+    }
+
+    /// Bytes in flight.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Acquire)
+    }
+
+    /// Lets the reader go for good (the run is ending).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let _g = self.lock.lock().unwrap();
+        self.cv.notify_all();
+    }
+}
+
+fn reader_loop(
+    task: usize,
+    stdout: impl Read,
+    events: Sender<Event>,
+    max_frame: usize,
+    credit: Arc<Credit>,
+) {
     let mut r = FrameReader::new(stdout);
+    r.set_max_frame(max_frame);
     let mut buf = Vec::new();
     // The handshake reply first.
     match r.read_frame_str(&mut buf) {
@@ -200,12 +288,14 @@ fn reader_loop(task: usize, stdout: impl Read, events: Sender<Event>) {
         }
     }
     let mut batch = Vec::new();
+    let mut bytes = 0;
     loop {
         let ev = match r.read_frame_str(&mut buf) {
             Ok(Some(s)) => match shell::decode(s) {
                 Ok(m) => {
                     batch.push(m);
-                    if r.has_buffered_input() && batch.len() < 512 {
+                    bytes += s.len() + Credit::PER_MESSAGE;
+                    if r.has_buffered_input() && batch.len() < 512 && bytes < Credit::LIMIT / 4 {
                         continue;
                     }
                     None
@@ -221,20 +311,22 @@ fn reader_loop(task: usize, stdout: impl Read, events: Sender<Event>) {
                 error: e.to_string(),
             }),
         };
-        if !batch.is_empty()
-            && events
-                .send(Event::Msgs {
-                    task,
-                    msgs: std::mem::take(&mut batch),
-                })
-                .is_err()
-        {
-            return;
+        if !batch.is_empty() {
+            credit.add(bytes);
+            let msgs = Event::Msgs {
+                task,
+                msgs: std::mem::take(&mut batch),
+                bytes: std::mem::take(&mut bytes),
+            };
+            if events.send(msgs).is_err() {
+                return;
+            }
         }
         if let Some(ev) = ev {
             let _ = events.send(ev);
             return;
         }
+        credit.wait();
     }
 }
 
@@ -247,6 +339,8 @@ pub struct StderrTail {
 
 impl StderrTail {
     const KEEP: usize = 20;
+    /// The longest line kept for a failure report.
+    const LINE_MAX: usize = 2048;
 
     /// The kept lines, oldest first.
     pub fn lines(&self) -> Vec<String> {
@@ -262,24 +356,70 @@ impl StderrTail {
     }
 }
 
+/// The longest stderr line echoed and kept whole; a longer one is cut here, marked, and
+/// the rest of it (up to its newline) dropped.
+pub const STDERR_LINE_MAX: usize = 32 * 1024;
+
+/// The mark that ends a cut stderr line.
+pub fn cut_mark() -> String {
+    format!(" [... line cut at {STDERR_LINE_MAX} bytes by sparse run]")
+}
+
+fn stderr_line(prefix: &str, line: &[u8], cut: bool, tail: &StderrTail, console: &Console) {
+    let text = String::from_utf8_lossy(line);
+    let mut text = text.trim_end_matches(['\n', '\r']).to_string();
+    if cut {
+        text.push_str(&cut_mark());
+    }
+    console.task_line(prefix, &format!("{prefix} {text}"));
+    // A failure report quotes the last lines: shorter still.
+    if text.len() > StderrTail::LINE_MAX {
+        let mut end = StderrTail::LINE_MAX;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str(" [...]");
+    }
+    let mut l = tail.lines.lock().unwrap();
+    if l.len() == StderrTail::KEEP {
+        l.pop_front();
+    }
+    l.push_back(text);
+}
+
 fn stderr_loop(prefix: String, stderr: impl Read, tail: Arc<StderrTail>, console: Arc<Console>) {
-    let mut r = BufReader::new(stderr);
+    let mut r = BufReader::with_capacity(64 * 1024, stderr);
     let mut line = Vec::new();
+    // Dropping the rest of a line that was cut.
+    let mut skipping = false;
     loop {
-        line.clear();
-        match r.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let text = String::from_utf8_lossy(&line);
-                let text = text.trim_end_matches(['\n', '\r']);
-                console.task_line(&prefix, &format!("{prefix} {text}"));
-                let mut l = tail.lines.lock().unwrap();
-                if l.len() == StderrTail::KEEP {
-                    l.pop_front();
-                }
-                l.push_back(text.to_string());
+        let buf = match r.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(b) => b,
+        };
+        let newline = buf.iter().position(|&b| b == b'\n');
+        let chunk = &buf[..newline.unwrap_or(buf.len())];
+        let used = chunk.len() + usize::from(newline.is_some());
+        if skipping {
+            skipping = newline.is_none();
+        } else if line.len() + chunk.len() > STDERR_LINE_MAX {
+            let room = STDERR_LINE_MAX - line.len();
+            line.extend_from_slice(&chunk[..room]);
+            stderr_line(&prefix, &line, true, &tail, &console);
+            line.clear();
+            skipping = newline.is_none();
+        } else {
+            line.extend_from_slice(chunk);
+            if newline.is_some() {
+                stderr_line(&prefix, &line, false, &tail, &console);
+                line.clear();
             }
         }
+        r.consume(used);
+    }
+    if !line.is_empty() {
+        stderr_line(&prefix, &line, false, &tail, &console);
     }
     tail.done.store(true, Ordering::Release);
 }
@@ -294,6 +434,8 @@ pub struct TaskProcess {
     pub writer: Arc<WriterQueue>,
     /// The last stderr lines.
     pub stderr: Arc<StderrTail>,
+    /// Flow control of what the reader thread sends the engine.
+    pub credit: Arc<Credit>,
     /// Exit status once reaped.
     pub status: Option<ExitStatus>,
     threads: Vec<JoinHandle<()>>,
@@ -313,6 +455,8 @@ pub struct SpawnSpec<'a> {
     pub handshake: Vec<u8>,
     /// How the writer thread writes heartbeats.
     pub json_style: JsonStyle,
+    /// The largest message read from the task's stdout (`sparse.max.frame.bytes`).
+    pub max_frame: usize,
 }
 
 /// Starts a task: spawns the process and its threads, and queues the handshake.
@@ -352,12 +496,13 @@ pub fn spawn(
                 .spawn(move || writer_loop(i, stdin, q, ev, style))?,
         );
     }
+    let credit = Arc::new(Credit::default());
     {
-        let ev = events.clone();
+        let (ev, cr, max) = (events.clone(), credit.clone(), spec.max_frame);
         threads.push(
             std::thread::Builder::new()
                 .name(name("r"))
-                .spawn(move || reader_loop(i, stdout, ev))?,
+                .spawn(move || reader_loop(i, stdout, ev, max, cr))?,
         );
     }
     {
@@ -373,6 +518,7 @@ pub fn spawn(
         pid,
         writer,
         stderr: tail,
+        credit,
         status: None,
         threads,
     })
@@ -409,6 +555,7 @@ impl TaskProcess {
 pub fn terminate_all(procs: &mut [TaskProcess], grace: Duration) {
     for p in procs.iter_mut() {
         p.writer.close();
+        p.credit.close();
         if p.try_reap().is_none() {
             signal_group(p.pid, libc::SIGTERM);
         }
@@ -474,6 +621,7 @@ pub fn make_run_dir() -> std::io::Result<PathBuf> {
 
 impl Drop for TaskProcess {
     fn drop(&mut self) {
+        self.credit.close();
         if self.status.is_none() {
             signal_group(self.pid, libc::SIGKILL);
             self.status = self.child.wait().ok();

@@ -537,3 +537,228 @@ fn timed_run_ends_on_time_with_a_stubborn_bolt() {
     pids.extend(k.pids());
     assert_all_dead(&pids);
 }
+
+#[test]
+fn max_spout_pending_zero_in_a_spouts_conf_is_no_limit() {
+    // Storm 2.8's spout executor reads 0 as "no limit" (a topology-level 0 is refused at
+    // submit, see the next test); it used to stall the spout here (0 emitted, exit 0).
+    let (s, sk) = (Rec::new("msp0-spout"), Rec::new("msp0-sink"));
+    let mut spout = comp(
+        "sentences",
+        ComponentKind::Spout,
+        1,
+        &["spout", &s.path(), "20"],
+        &["word", "i"],
+        vec![],
+    );
+    spout
+        .conf
+        .insert("topology.max.spout.pending".into(), json!(0));
+    let t = topology(
+        "msp0",
+        vec![
+            spout,
+            comp(
+                "sink",
+                ComponentKind::Bolt,
+                1,
+                &["sink", &sk.path()],
+                &["word"],
+                input("sentences", Grouping::Shuffle),
+            ),
+        ],
+    );
+    let summary = runner::run(&t, &opts(2.0, json!({}))).unwrap();
+    let spout = summary
+        .components
+        .iter()
+        .find(|c| c.id == "sentences")
+        .unwrap();
+    assert_eq!((spout.emitted, spout.acked), (20, 20), "{summary:?}");
+    assert_eq!(sk.events("got").len(), 20);
+}
+
+#[test]
+fn invalid_settings_are_refused_before_anything_starts() {
+    let s = Rec::new("bad-conf-spout");
+    let t = topology(
+        "badconf",
+        vec![comp(
+            "sentences",
+            ComponentKind::Spout,
+            1,
+            &["spout", &s.path(), "5"],
+            &["word", "i"],
+            vec![],
+        )],
+    );
+    // Storm rejects each of these at submit (ConfigValidation on Config's annotations);
+    // they used to become 30 s, 1 s, a stalled spout, a 0.5 s timeout.
+    for (key, value) in [
+        ("topology.message.timeout.secs", json!("abc")),
+        ("topology.message.timeout.secs", json!(-1)),
+        ("topology.max.spout.pending", json!(0)),
+        ("topology.subprocess.timeout.secs", json!(0.5)),
+        ("topology.shellbolt.max.pending", json!("many")),
+        ("topology.enable.message.timeouts", json!("no")),
+        ("topology.executor.receive.buffer.size", json!(0)),
+        ("sparse.max.frame.bytes", json!(10)),
+    ] {
+        let mut conf = Map::new();
+        conf.insert(key.to_string(), value.clone());
+        let r = runner::run(&t, &opts(5.0, Value::Object(conf)));
+        let Err(RunError::Setting(e)) = r else {
+            panic!("{key} = {value}: expected a settings error, got {r:?}");
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!("{key} = {value}"))
+                && text.contains("-o or config.json's options"),
+            "{text}"
+        );
+    }
+    // A component's own conf is named as the origin.
+    let mut t2 = t.clone();
+    t2.components[0]
+        .conf
+        .insert("topology.max.spout.pending".into(), json!(-2));
+    match runner::run(&t2, &opts(5.0, json!({}))) {
+        Err(RunError::Setting(e)) => {
+            assert!(
+                e.to_string().contains("component `sentences`'s conf"),
+                "{e}"
+            )
+        }
+        other => panic!("expected a settings error, got {other:?}"),
+    }
+    // Nothing was started.
+    assert!(s.pids().is_empty(), "{:?}", s.lines());
+}
+
+fn expect_stalled(r: Result<runner::RunSummary, RunError>) -> Box<runner::Stalled> {
+    match r {
+        Err(RunError::Stalled(s)) => s,
+        other => panic!("expected a stalled run, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_cycle_that_grows_is_bounded_and_stopped_naming_it() {
+    // A bolt fed back to itself, emitting 2 tuples per input: unbounded growth of the runner
+    // before (hundreds of MB in seconds). Now its queue is bounded, it blocks on itself, and
+    // the run stops once nothing moved for the subprocess timeout.
+    let (s, d) = (Rec::new("cycle-spout"), Rec::new("cycle-double"));
+    let mut double = comp(
+        "double",
+        ComponentKind::Bolt,
+        1,
+        &["double", &d.path()],
+        &["word", "i"],
+        input("sentences", Grouping::Shuffle),
+    );
+    double.inputs.push(Input {
+        source: "double".into(),
+        stream: "default".into(),
+        grouping: Grouping::Shuffle,
+    });
+    let t = topology(
+        "cycle",
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "5"],
+                &["word", "i"],
+                vec![],
+            ),
+            double,
+        ],
+    );
+    let start = Instant::now();
+    let stalled = expect_stalled(runner::run(
+        &t,
+        &opts(
+            40.0,
+            json!({"topology.executor.receive.buffer.size": 64,
+                   "topology.subprocess.timeout.secs": 2}),
+        ),
+    ));
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    let m = &stalled.message;
+    assert!(m.contains("the cycle double -> double"), "{m}");
+    assert!(m.contains("topology.executor.receive.buffer.size"), "{m}");
+    assert_eq!(stalled.summary.stop_reason, "failed");
+    assert_eq!(stalled.summary.failure.as_deref(), Some(m.as_str()));
+    // What the bolt was sent and did not answer is bounded by its queue, the pipe and the
+    // runner's read-ahead, not by the doubling.
+    let c = stalled
+        .summary
+        .components
+        .iter()
+        .find(|c| c.id == "double")
+        .unwrap();
+    let open = c.received - c.acked - c.failed;
+    eprintln!("stopped after {took:?}: {m}\n{c:?}");
+    assert!(open < 10_000, "{c:?}");
+    let mut pids = s.pids();
+    pids.extend(d.pids());
+    assert_all_dead(&pids);
+}
+
+#[test]
+fn a_cycle_that_drains_runs_through_full_queues() {
+    // Each tuple goes round the `loop` bolt i times, through a queue of 4: the queue is full
+    // again and again, yet every tree completes.
+    let (s, l) = (Rec::new("loop-spout"), Rec::new("loop-bolt"));
+    let mut looping = comp(
+        "loop",
+        ComponentKind::Bolt,
+        2,
+        &["loop", &l.path()],
+        &["word", "i"],
+        input("sentences", Grouping::Shuffle),
+    );
+    looping.inputs.push(Input {
+        source: "loop".into(),
+        stream: "default".into(),
+        grouping: Grouping::Shuffle,
+    });
+    let t = topology(
+        "loop",
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "60"],
+                &["word", "i"],
+                vec![],
+            ),
+            looping,
+        ],
+    );
+    let summary = runner::run(
+        &t,
+        &opts(
+            6.0,
+            json!({"topology.executor.receive.buffer.size": 4,
+                   "topology.subprocess.timeout.secs": 2}),
+        ),
+    )
+    .unwrap();
+    let by = |id: &str| summary.components.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(
+        (by("sentences").acked, by("sentences").failed),
+        (60, 0),
+        "{summary:?}"
+    );
+    // 60 from the spout, then sum(0..60) rounds.
+    assert_eq!(
+        by("loop").received,
+        60 + (0..60).sum::<u64>(),
+        "{summary:?}"
+    );
+    assert!(summary.stop.drained, "{summary:?}");
+}

@@ -1,7 +1,8 @@
 //! `sparse run` end to end through the real `sparse` binary on the repository's wordcount
 //! topology (Rust components in `sparse-host`): the JSON summary's counters, the exit
 //! status, the task log files, no process left behind, a component missing from its
-//! plugin, and `-d`.
+//! plugin, and `-d`; and on projects of Python fixture components: a flood of log lines,
+//! a huge stderr line and stdout message (bounded memory), and settings Storm refuses.
 //!
 //! The runs use `--no-build`; the release `sparse-host` and `libwordcount.so` they need
 //! are built once per test binary by [`ensure_release_binaries`] (a no-op when current).
@@ -137,6 +138,9 @@ pub(crate) struct Outcome {
     /// The `--summary-json` file, when written.
     pub summary: Option<Value>,
     pub wall: Duration,
+    /// The peak resident memory of `sparse` (or of a task it waited for, if larger), in
+    /// KiB: `ru_maxrss` from wait4(2).
+    pub max_rss_kib: u64,
 }
 
 impl Outcome {
@@ -196,6 +200,8 @@ pub(crate) fn sparse_run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out
         cmd.env(k, v);
     }
     let started = Instant::now();
+    // Reaped by wait4(2) below, which Clippy does not see.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().expect("cannot start sparse");
     let reader = |mut r: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -207,9 +213,16 @@ pub(crate) fn sparse_run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out
     let out = reader(Box::new(child.stdout.take().unwrap()));
     let err = reader(Box::new(child.stderr.take().unwrap()));
     let deadline = started + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
+    let pid = child.id() as libc::pid_t;
+    let (status, max_rss_kib) = loop {
+        let mut raw = 0;
+        // SAFETY: an all-zero rusage is valid; wait4 only writes into the two out-params.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our child, not yet reaped (WNOHANG: returns 0 while it runs).
+        let r = unsafe { libc::wait4(pid, &mut raw, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            use std::os::unix::process::ExitStatusExt;
+            break (ExitStatus::from_raw(raw), usage.ru_maxrss as u64);
         }
         if Instant::now() > deadline {
             let _ = child.kill();
@@ -231,6 +244,7 @@ pub(crate) fn sparse_run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out
         stderr: err.join().unwrap(),
         summary,
         wall,
+        max_rss_kib,
     }
 }
 
@@ -524,12 +538,11 @@ fn the_orphan_check_sees_a_process_in_the_project() {
     assert_no_process_in(&dir.0);
 }
 
-/// What a user sees while a component floods its log: `sparse run` through the binary on
-/// a project whose bolt sends thousands of `log` commands (`WARN flood: line <n>`, level 3)
-/// and stderr lines (`tests/fixtures/multilang_comp.py logflood`).
-#[test]
-fn flooding_component_does_not_flood_the_console() {
-    let project = TempDir::new("run-flood");
+/// A project of Python shell components (`tests/fixtures/multilang_comp.py`): a
+/// `<script>` running the fixture for each `(script, mode and arguments)` pair, `REC` in the
+/// arguments standing for `<project>/rec.txt`, and `topologies/<name>.clj`.
+fn fixture_project(dir: &str, scripts: &[(&str, &str)], name: &str, clj: &str) -> TempDir {
+    let project = TempDir::new(dir);
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mixed_project/config.json"),
         project.0.join("config.json"),
@@ -537,7 +550,7 @@ fn flooding_component_does_not_flood_the_console() {
     .unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/multilang_comp.py");
     let rec = project.0.join("rec.txt");
-    for (script, args) in [("spout.sh", "spout REC 400"), ("noisy.sh", "logflood REC")] {
+    for (script, args) in scripts {
         let args = args.replace("REC", &rec.to_string_lossy());
         std::fs::write(
             project.0.join(script),
@@ -546,15 +559,25 @@ fn flooding_component_does_not_flood_the_console() {
         .unwrap();
     }
     std::fs::create_dir_all(project.0.join("topologies")).unwrap();
-    std::fs::write(
-        project.0.join("topologies/flood.clj"),
+    std::fs::write(project.0.join(format!("topologies/{name}.clj")), clj).unwrap();
+    project
+}
+
+/// What a user sees while a component floods its log: `sparse run` through the binary on
+/// a project whose bolt sends thousands of `log` commands (`WARN flood: line <n>`, level 3)
+/// and stderr lines (`tests/fixtures/multilang_comp.py logflood`).
+#[test]
+fn flooding_component_does_not_flood_the_console() {
+    let project = fixture_project(
+        "run-flood",
+        &[("spout.sh", "spout REC 400"), ("noisy.sh", "logflood REC")],
+        "flood",
         r#"(ns flood)
 (defn flood [options]
   [{"spout" (shell-spout-spec ["bash" "spout.sh"] ["word" "i"])}
    {"noisy" (shell-bolt-spec {"spout" :shuffle} "bash" "noisy.sh" ["word"])}])
 "#,
-    )
-    .unwrap();
+    );
     let o = sparse_run(&project.0, &["-n", "flood", "-t", "3"], &[]);
     let d = o.dump();
     assert!(o.status.success(), "{d}");
@@ -588,4 +611,97 @@ fn flooding_component_does_not_flood_the_console() {
         })
         .sum();
     assert_eq!(hidden as usize + shown + noise, 6 * tuples, "{d}");
+}
+
+/// A component that writes a 300 MiB stderr line without a newline, then starts a 300 MiB
+/// message on stdout: the line is cut and marked, the message fails the task naming the
+/// limit set with `-o sparse.max.frame.bytes`, and `sparse` never holds either (it used to
+/// buffer both: about 600 MB for the stderr line alone).
+#[test]
+fn huge_stderr_line_and_message_are_bounded() {
+    let project = fixture_project(
+        "run-huge",
+        &[("spout.sh", "spout REC 0"), ("huge.sh", "hugeout REC 300")],
+        "huge",
+        r#"(ns huge)
+(defn huge [options]
+  [{"spout" (shell-spout-spec ["bash" "spout.sh"] ["word" "i"])}
+   {"huge" (shell-bolt-spec {"spout" :shuffle} "bash" "huge.sh" ["word"])}])
+"#,
+    );
+    let o = sparse_run(
+        &project.0,
+        &[
+            "-n",
+            "huge",
+            "-t",
+            "30",
+            "-o",
+            "sparse.max.frame.bytes=1048576",
+        ],
+        &[],
+    );
+    let d = o.dump();
+    let d = &d[..d.len().min(20_000)];
+    assert_eq!(o.status.code(), Some(4), "{d}");
+    assert!(
+        o.stderr.contains(
+            "error: component `huge` task 2 died: protocol error: message larger than 1048576 bytes"
+        ) && o.stderr.contains("the limit is sparse.max.frame.bytes"),
+        "{d}"
+    );
+    // The stderr line: its first 32 KiB, then the mark.
+    let cut = format!(
+        "[huge:2] {} [... line cut at 32768 bytes by sparse run]",
+        "x".repeat(32768)
+    );
+    assert!(o.stderr.contains(&cut), "{d}");
+    eprintln!(
+        "peak memory of sparse run (ru_maxrss): {} KiB",
+        o.max_rss_kib
+    );
+    assert!(o.max_rss_kib < 64 * 1024, "{} KiB\n{d}", o.max_rss_kib);
+    assert_no_process_in(&project.0);
+}
+
+/// Settings Storm refuses at submit are usage errors naming the key and the value, found
+/// before anything is built or started (here in a fresh `sparse quickstart` project that
+/// was never built).
+#[test]
+fn settings_storm_refuses_are_usage_errors() {
+    let dir = TempDir::new("run-bad-settings");
+    let o = Command::new(env!("CARGO_BIN_EXE_sparse"))
+        .args(["quickstart", "badconf", "--path"])
+        .arg(&dir.0)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let project = dir.0.join("badconf");
+    for (opt, needle) in [
+        (
+            "topology.message.timeout.secs=abc",
+            "error: invalid setting topology.message.timeout.secs = \"abc\" (from -o or config.json's options): must be a whole number from 1 to 2147483647",
+        ),
+        (
+            "topology.message.timeout.secs=-1",
+            "invalid setting topology.message.timeout.secs = -1 (from -o",
+        ),
+        (
+            "topology.max.spout.pending=0",
+            "invalid setting topology.max.spout.pending = 0 (from -o or config.json's options): must be a whole number from 1 to 2147483647 (Storm's Config rules; it rejects this at submit); leave it unset for no limit",
+        ),
+        (
+            "sparse.max.frame.bytes=12",
+            "invalid setting sparse.max.frame.bytes = 12 (from -o",
+        ),
+    ] {
+        let o = sparse_run(&project, &["-t", "1", "-o", opt], &[]);
+        let d = o.dump();
+        assert_eq!(o.status.code(), Some(2), "{opt}: {d}");
+        assert!(o.stderr.contains(needle), "{opt}: {d}");
+        // Stopped before the build: nothing built, nothing run.
+        assert!(!o.stderr.contains("sparse-host"), "{opt}: {d}");
+        assert!(o.summary.is_none(), "{opt}: {d}");
+    }
+    assert!(!project.join("target").exists());
 }
