@@ -24,6 +24,16 @@ pub const EXIT_TOPOLOGY: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit status: an I/O error outside the topology (e.g. writing the output file).
 pub const EXIT_IO: i32 = 3;
+/// Exit status: `cargo build` of the project failed (`check`, `run`, `jar`, `submit`).
+pub const EXIT_BUILD_FAILED: i32 = 4;
+/// Exit status: Storm refused or failed a request (`submit`, `list`, `kill`); also
+/// [`crate::storm::EXIT_STORM`].
+pub const EXIT_STORM: i32 = 5;
+/// Exit status: a `pre_submit`/`post_submit` hook failed; also [`crate::storm::EXIT_HOOK`].
+pub const EXIT_HOOK: i32 = 6;
+/// Exit status: a local run (`sparse run`) failed: a task died, misbehaved, or the topology
+/// could make no progress.
+pub const EXIT_RUN_FAILED: i32 = 7;
 
 /// Examples, environment variables and exit codes, after the top-level help.
 const AFTER_HELP: &str = "\

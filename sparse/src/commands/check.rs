@@ -32,7 +32,7 @@ use crate::topology::model::Topology;
 use crate::topology::{Diagnostic, describe, escape_controls, validate};
 
 /// Exit status: the release build failed.
-pub const EXIT_BUILD_FAILED: i32 = 4;
+pub const EXIT_BUILD_FAILED: i32 = crate::cli::EXIT_BUILD_FAILED;
 
 /// Flags of `sparse check`.
 #[derive(Debug, clap::Args)]

@@ -12,7 +12,7 @@ use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs, EXIT_USAGE};
 use crate::jar::{self, JarRequest};
 
 /// Exit status: the release build failed.
-pub const EXIT_BUILD_FAILED: i32 = 4;
+pub const EXIT_BUILD_FAILED: i32 = crate::cli::EXIT_BUILD_FAILED;
 
 /// Flags of `sparse jar`.
 #[derive(Debug, clap::Args)]

@@ -27,7 +27,7 @@ use crate::runner::{self, RunError, RunOptions};
 
 /// Exit status: the topology ran and a task failed (or could not start), or it could make
 /// no progress (a blocked cycle).
-pub const EXIT_RUN_FAILED: i32 = 4;
+pub const EXIT_RUN_FAILED: i32 = crate::cli::EXIT_RUN_FAILED;
 
 /// Flags of `sparse run`.
 #[derive(Debug, clap::Args)]
@@ -96,7 +96,7 @@ pub fn exec(args: Args) -> CliResult {
         topology,
         &args.build,
         "sparse run",
-        EXIT_RUN_FAILED,
+        crate::cli::EXIT_BUILD_FAILED,
         false,
     )?;
     opts.host_binary = built.host.map(|h| h.path);

@@ -24,7 +24,7 @@ use crate::storm::hooks::{self, HookContext, HookKind};
 use crate::storm::{self, EXIT_HOOK};
 
 /// Exit status: the release build failed.
-pub const EXIT_BUILD_FAILED: i32 = 4;
+pub const EXIT_BUILD_FAILED: i32 = crate::cli::EXIT_BUILD_FAILED;
 
 /// Flags of `sparse submit`.
 #[derive(Debug, clap::Args)]

@@ -34,9 +34,9 @@ use std::fmt;
 
 /// Exit status of `submit`/`list`/`kill` when the Storm client failed (Nimbus unreachable,
 /// topology already running or not running, submission rejected...).
-pub const EXIT_STORM: i32 = 5;
+pub const EXIT_STORM: i32 = crate::cli::EXIT_STORM;
 /// Exit status of `submit` when a `pre_submit` or `post_submit` hook failed.
-pub const EXIT_HOOK: i32 = 6;
+pub const EXIT_HOOK: i32 = crate::cli::EXIT_HOOK;
 
 /// Nimbus's default Thrift port.
 pub const DEFAULT_NIMBUS_PORT: u16 = 6627;

@@ -456,7 +456,7 @@ fn a_component_missing_from_its_plugin_fails_the_run() {
     .unwrap();
     let o = sparse_run(&project.0, &["-t", "4"], &[]);
     let d = o.dump();
-    assert_eq!(o.status.code(), Some(4), "{d}");
+    assert_eq!(o.status.code(), Some(7), "{d}");
     // The runner's message names component, task, command and exit status, and quotes
     // sparse-host's own error from its stderr.
     for needle in [
@@ -643,7 +643,7 @@ fn huge_stderr_line_and_message_are_bounded() {
     );
     let d = o.dump();
     let d = &d[..d.len().min(20_000)];
-    assert_eq!(o.status.code(), Some(4), "{d}");
+    assert_eq!(o.status.code(), Some(7), "{d}");
     assert!(
         o.stderr.contains(
             "error: component `huge` task 2 died: protocol error: message larger than 1048576 bytes"
