@@ -642,39 +642,46 @@ fn expect_stalled(r: Result<runner::RunSummary, RunError>) -> Box<runner::Stalle
     }
 }
 
+/// `sentences` (the fixture spout, `n` tuples) -> bolt `mode` (the fixture in that mode,
+/// `tasks` tasks), which also subscribes to its own output: a cycle.
+fn self_loop(mode: &str, tasks: u32, bolt: &Rec, spout: &Rec, n: u32) -> Topology {
+    let mut looping = comp(
+        mode,
+        ComponentKind::Bolt,
+        tasks,
+        &[mode, &bolt.path()],
+        &["word", "i"],
+        input("sentences", Grouping::Shuffle),
+    );
+    looping.inputs.push(Input {
+        source: mode.into(),
+        stream: "default".into(),
+        grouping: Grouping::Shuffle,
+    });
+    let n = n.to_string();
+    topology(
+        mode,
+        vec![
+            comp(
+                "sentences",
+                ComponentKind::Spout,
+                1,
+                &["spout", &spout.path(), &n],
+                &["word", "i"],
+                vec![],
+            ),
+            looping,
+        ],
+    )
+}
+
 #[test]
 fn a_cycle_that_grows_is_bounded_and_stopped_naming_it() {
     // A bolt fed back to itself, emitting 2 tuples per input: unbounded growth of the runner
     // before (hundreds of MB in seconds). Now its queue is bounded, it blocks on itself, and
     // the run stops once nothing moved for the subprocess timeout.
     let (s, d) = (Rec::new("cycle-spout"), Rec::new("cycle-double"));
-    let mut double = comp(
-        "double",
-        ComponentKind::Bolt,
-        1,
-        &["double", &d.path()],
-        &["word", "i"],
-        input("sentences", Grouping::Shuffle),
-    );
-    double.inputs.push(Input {
-        source: "double".into(),
-        stream: "default".into(),
-        grouping: Grouping::Shuffle,
-    });
-    let t = topology(
-        "cycle",
-        vec![
-            comp(
-                "sentences",
-                ComponentKind::Spout,
-                1,
-                &["spout", &s.path(), "5"],
-                &["word", "i"],
-                vec![],
-            ),
-            double,
-        ],
-    );
+    let t = self_loop("double", 1, &d, &s, 5);
     let start = Instant::now();
     let stalled = expect_stalled(runner::run(
         &t,
@@ -712,33 +719,7 @@ fn a_cycle_that_drains_runs_through_full_queues() {
     // Each tuple goes round the `loop` bolt i times, through a queue of 4: the queue is full
     // again and again, yet every tree completes.
     let (s, l) = (Rec::new("loop-spout"), Rec::new("loop-bolt"));
-    let mut looping = comp(
-        "loop",
-        ComponentKind::Bolt,
-        2,
-        &["loop", &l.path()],
-        &["word", "i"],
-        input("sentences", Grouping::Shuffle),
-    );
-    looping.inputs.push(Input {
-        source: "loop".into(),
-        stream: "default".into(),
-        grouping: Grouping::Shuffle,
-    });
-    let t = topology(
-        "loop",
-        vec![
-            comp(
-                "sentences",
-                ComponentKind::Spout,
-                1,
-                &["spout", &s.path(), "60"],
-                &["word", "i"],
-                vec![],
-            ),
-            looping,
-        ],
-    );
+    let t = self_loop("loop", 2, &l, &s, 60);
     let summary = runner::run(
         &t,
         &opts(
