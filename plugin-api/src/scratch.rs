@@ -35,7 +35,9 @@ use serde::de::{
 /// entries are owned.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    kept: UnsafeCell<HashSet<Entry>>,
+    /// Created on the first escaped string: a tuple without one costs nothing (not even
+    /// the hasher's random keys).
+    kept: UnsafeCell<Option<HashSet<Entry>>>,
 }
 
 /// One kept string: a `Box<str>` turned into a raw pointer, so that the set may move it
@@ -79,7 +81,7 @@ impl Scratch {
         // not call out to code that could re-enter it (hashing and comparing `str`s, and
         // allocating, only), so the `&mut` is unique for its duration. Entries are never
         // removed before `drop`, so the returned pointer stays valid for `&self`'s lifetime.
-        let kept = unsafe { &mut *self.kept.get() };
+        let kept = unsafe { &mut *self.kept.get() }.get_or_insert_with(HashSet::new);
         let ptr = match kept.get(s) {
             Some(e) => e.0,
             None => {
@@ -102,7 +104,7 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        for e in self.kept.get_mut().drain() {
+        for e in self.kept.get_mut().iter_mut().flat_map(|k| k.drain()) {
             // SAFETY: each pointer came from `Box::leak` and is freed exactly once, here.
             drop(unsafe { Box::from_raw(e.0.as_ptr()) });
         }
