@@ -410,8 +410,12 @@ impl Engine {
                 let elapsed = (now - start).as_secs_f64();
                 if self.console.is_tty() {
                     let secs = (now - last_display).as_secs_f64();
-                    self.console
-                        .table(console::live_table(&self.stats, &prev, secs, elapsed));
+                    self.console.table(console::live_table_for_terminal(
+                        &self.stats,
+                        &prev,
+                        secs,
+                        elapsed,
+                    ));
                 } else {
                     self.console
                         .line(&console::status_line(&self.stats, elapsed));

@@ -59,6 +59,8 @@ mod quickstart_storm;
 mod run_e2e;
 /// A Python streamparse bolt between Rust components under `sparse run`.
 mod run_python;
+/// `sparse run` on a real terminal (tmux): the live table and the summary fit its width.
+mod run_terminal;
 /// `sparse run` end to end through the `sparse` binary on the wordcount topology.
 mod run_wordcount;
 /// `sparse submit`, `list` and `kill` against a real single-node Storm cluster.

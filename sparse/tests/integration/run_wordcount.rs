@@ -367,7 +367,7 @@ pub(crate) fn assert_wordcount_counts(o: &Outcome, spout: &str, splitter: &str, 
 
 /// A copy of the repository's project (config.json and the wordcount topology) in a
 /// temporary folder, so the default log folder `<project>/logs` is the copy's.
-fn wordcount_project(name: &str) -> TempDir {
+pub(crate) fn wordcount_project(name: &str) -> TempDir {
     let d = TempDir::new(name);
     std::fs::copy(repo_root().join("config.json"), d.0.join("config.json")).unwrap();
     std::fs::create_dir_all(d.0.join("topologies")).unwrap();
