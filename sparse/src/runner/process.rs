@@ -23,7 +23,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
@@ -605,21 +605,18 @@ pub fn kill_listed_pids(pid_dir: &Path) -> Vec<i32> {
     killed
 }
 
-/// A fresh per-run directory under the system temp dir: `sparse-run-<pid>-<n>`.
-pub fn make_run_dir() -> std::io::Result<PathBuf> {
-    let base = std::env::temp_dir();
-    let mut rng = Rng::from_entropy();
-    for _ in 0..100 {
-        let d = base.join(format!(
-            "sparse-run-{}-{:08x}",
-            std::process::id(),
-            rng.next_u64() as u32
-        ));
-        if std::fs::create_dir(&d).is_ok() {
-            return Ok(d);
-        }
+/// A fresh private per-run directory `sparse-run-XXXXXX` (random suffix, mode 0700) in
+/// `parent`, or in the system temp dir when `None`. It is removed when the returned
+/// [`tempfile::TempDir`] is dropped, on every path out of a run (errors and panics too).
+pub fn make_run_dir(parent: Option<&Path>) -> std::io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut b = tempfile::Builder::new();
+    b.prefix("sparse-run-")
+        .permissions(std::fs::Permissions::from_mode(0o700));
+    match parent {
+        Some(p) => b.tempdir_in(p),
+        None => b.tempdir(),
     }
-    Err(std::io::Error::other("cannot create a run directory"))
 }
 
 impl Drop for TaskProcess {
