@@ -71,13 +71,36 @@ pub struct Workspace {
     pub builds_host: bool,
     /// Library names (`-` → `_`) of the members' `cdylib` targets: the plugins it builds.
     pub plugins: BTreeSet<String>,
+    /// Cargo's target folder (`target_directory`): it honours `CARGO_TARGET_DIR` and
+    /// `build.target-dir` in `.cargo/config.toml`, which a guess from the root cannot.
+    pub target_directory: Option<PathBuf>,
 }
 
 impl Workspace {
     /// Runs `cargo metadata --no-deps` in `project_root` (no network, no build). Fails when
     /// there is no `Cargo.toml` there or above, or `cargo` cannot run; the error is cargo's
     /// message.
+    ///
+    /// The answer is remembered per `project_root` for the life of the process, so the
+    /// several places that need it (the target folder, the `sparse-host` choice) share one
+    /// `cargo metadata` run.
     pub fn read(project_root: &Path) -> Result<Workspace, String> {
+        type Cache =
+            std::sync::Mutex<std::collections::HashMap<PathBuf, Result<Workspace, String>>>;
+        static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(hit) = cache.lock().ok().and_then(|c| c.get(project_root).cloned()) {
+            return hit;
+        }
+        let answer = Self::read_uncached(project_root);
+        if let Ok(mut c) = cache.lock() {
+            c.insert(project_root.to_path_buf(), answer.clone());
+        }
+        answer
+    }
+
+    /// [`Workspace::read`] without the cache.
+    pub fn read_uncached(project_root: &Path) -> Result<Workspace, String> {
         let out = Command::new("cargo")
             .args(["metadata", "--no-deps", "--format-version", "1"])
             .current_dir(project_root)
@@ -96,6 +119,7 @@ impl Workspace {
     pub fn from_metadata(json: &Value) -> Workspace {
         let mut ws = Workspace {
             root: PathBuf::from(json["workspace_root"].as_str().unwrap_or_default()),
+            target_directory: json["target_directory"].as_str().map(PathBuf::from),
             ..Workspace::default()
         };
         let targets = json["packages"]
@@ -772,7 +796,7 @@ mod tests {
     #[test]
     fn metadata_names_the_host_and_the_plugins() {
         let json: Value = serde_json::from_str(
-            r#"{"workspace_root":"/w","packages":[
+            r#"{"workspace_root":"/w","target_directory":"/w/out","packages":[
                 {"targets":[{"name":"my-topo","kind":["cdylib","rlib"]}]},
                 {"targets":[{"name":"sparse_host","kind":["lib"]},{"name":"sparse-host","kind":["bin"]}]},
                 {"targets":[{"name":"tool","kind":["bin"]}]}]}"#,
@@ -781,6 +805,7 @@ mod tests {
         let ws = Workspace::from_metadata(&json);
         assert_eq!(ws.root, Path::new("/w"));
         assert!(ws.builds_host);
+        assert_eq!(ws.target_directory.as_deref(), Some(Path::new("/w/out")));
         assert_eq!(ws.plugins, BTreeSet::from(["my_topo".to_string()]));
         let none = Workspace::from_metadata(&serde_json::json!({"packages": []}));
         assert!(!none.builds_host && none.plugins.is_empty());
@@ -818,6 +843,7 @@ mod tests {
             root: t.0.clone(),
             builds_host: false,
             plugins: BTreeSet::from(["my_topo".to_string()]),
+            target_directory: None,
         };
         // old::B is not built by the workspace; absent, it is not stale (the host searches on).
         assert!(stale_plugin(&t.0, &ws, &w).is_ok());

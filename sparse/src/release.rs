@@ -1,9 +1,11 @@
 //! The project's build, shared by `sparse run`, `sparse jar` and `sparse submit`: where Cargo
 //! puts it for a profile, and how to run `cargo build --profile NAME`.
 //!
-//! The build folder of a profile is `<CARGO_TARGET_DIR or <root>/target>/<dir>`, with a
-//! relative `CARGO_TARGET_DIR` taken relative to the project root (as Cargo does when run
-//! there), and `<dir>` Cargo's folder for the profile: `release` for `release` (the default)
+//! The build folder of a profile is `<target>/<dir>`. `<target>` is what `cargo metadata`
+//! reports as the workspace's `target_directory` (so `CARGO_TARGET_DIR` and `build.target-dir`
+//! in `.cargo/config.toml` are honoured, as `cargo build` honours them), or, when Cargo cannot
+//! read the project, `CARGO_TARGET_DIR` (relative to the project root) or `<root>/target`.
+//! `<dir>` is Cargo's folder for the profile: `release` for `release` (the default)
 //! and `bench`, `debug` for `dev` and `test`, the profile's own name for a custom profile.
 //! It holds the plugins `lib<crate>.so` (and `sparse-host` when the project's workspace
 //! builds it; see [`crate::artifacts`] for which `sparse-host` is used).
@@ -40,9 +42,19 @@ pub enum BuildError {
     },
 }
 
-/// Cargo's target folder for the project at `root`: `$CARGO_TARGET_DIR` (relative to
-/// `root` when relative) or `<root>/target`.
+/// Cargo's target folder for the project at `root`: `target_directory` from `cargo metadata`
+/// (one run per process, shared with [`crate::artifacts::Workspace::read`]), else
+/// [`fallback_target_dir`].
 pub fn target_dir(root: &Path) -> PathBuf {
+    crate::artifacts::Workspace::read(root)
+        .ok()
+        .and_then(|w| w.target_directory)
+        .unwrap_or_else(|| fallback_target_dir(root))
+}
+
+/// The target folder when Cargo cannot read the project: `$CARGO_TARGET_DIR` (relative to
+/// `root` when relative) or `<root>/target`.
+pub fn fallback_target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => root.join(d),
         None => root.join("target"),
@@ -110,5 +122,35 @@ pub fn build_profile(root: &Path, profile: &str, label: &str) -> Result<(), Buil
             profile: profile.to_string(),
             status,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_target_dir_in_cargo_config_is_honoured() {
+        let p = tempfile::tempdir().unwrap();
+        let root = p.path();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[package]\nname = \"tdir\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[lib]\npath = \"lib.rs\"\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("lib.rs"), "").unwrap();
+        std::fs::create_dir(root.join(".cargo")).unwrap();
+        std::fs::write(
+            root.join(".cargo/config.toml"),
+            "[build]\ntarget-dir = \"elsewhere/out\"\n",
+        )
+        .unwrap();
+        // `cargo test` sets CARGO_TARGET_DIR only when the user did; it wins over the config.
+        let expected = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(d) => root.join(d),
+            None => root.join("elsewhere/out"),
+        };
+        assert_eq!(target_dir(root), expected);
+        assert_eq!(profile_dir(root, "dev").file_name().unwrap(), "debug");
     }
 }

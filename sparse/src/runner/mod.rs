@@ -140,6 +140,9 @@ pub struct RunOptions {
     pub interrupt: Arc<AtomicBool>,
     /// How JSON sent to tasks is written: Storm's bytes (default) or plain.
     pub json_style: wire::JsonStyle,
+    /// Where the run's private folder (`storm.local.dir`, the tasks' pid files) is made;
+    /// the system temp folder when `None`. The folder is removed when the run ends.
+    pub run_dir_parent: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -162,6 +165,7 @@ impl RunOptions {
             int_rule: IntRule::default(),
             interrupt: Arc::new(AtomicBool::new(false)),
             json_style: wire::JsonStyle::default(),
+            run_dir_parent: None,
         }
     }
 }
@@ -446,7 +450,10 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
     let routes = route::Routes::build(topology, &plan, &mut rng, opts.int_rule)
         .map_err(|e| RunError::Setup(e.0))?;
 
-    let run_dir = process::make_run_dir().map_err(|e| RunError::Io(e.to_string()))?;
+    // Removed when `run_dir_guard` drops: on every return below, and on a panic.
+    let run_dir_guard = process::make_run_dir(opts.run_dir_parent.as_deref())
+        .map_err(|e| RunError::Io(format!("cannot create the run folder: {e}")))?;
+    let run_dir = run_dir_guard.path().to_path_buf();
     let pid_dir = run_dir.join("pids");
     std::fs::create_dir_all(&pid_dir).map_err(|e| RunError::Io(e.to_string()))?;
     let mut base_with_dir = base.clone();
@@ -496,7 +503,6 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 &ctx,
             ) {
                 process::terminate_all(&mut procs, Duration::from_secs(2));
-                let _ = std::fs::remove_dir_all(&run_dir);
                 return Err(RunError::Setup(format!(
                     "the conf of component `{}` holds a value Storm's JSON parser rejects: {e}",
                     comp.id
@@ -518,7 +524,6 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 Err(error) => {
                     process::terminate_all(&mut procs, Duration::from_secs(2));
                     process::kill_listed_pids(&pid_dir);
-                    let _ = std::fs::remove_dir_all(&run_dir);
                     return Err(RunError::Spawn {
                         component: comp.id.clone(),
                         task: tid,
@@ -601,7 +606,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
     process::terminate_all(&mut engine.procs, grace);
     let leftover = process::kill_listed_pids(&pid_dir);
     let shutdown_secs = drain_end.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&run_dir);
+    drop(run_dir_guard);
     console.finish();
 
     let failure = match &reason {
@@ -694,4 +699,42 @@ pub fn write_summary(path: &Path, summary: &RunSummary) -> Result<(), RunError> 
     let text = serde_json::to_string_pretty(summary).map_err(|e| RunError::Io(e.to_string()))?;
     std::fs::write(path, text + "\n")
         .map_err(|e| RunError::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_run_leaves_no_run_folder() {
+        let yaml = "name: t\nspouts:\n- id: s\n  className: org.apache.storm.flux.wrappers.spouts.FluxShellSpout\n  constructorArgs:\n  - [/nonexistent/sparse-test-program]\n  - [word]\n  parallelism: 2\nbolts: []\nstreams: []\n";
+        let t = crate::topology::flux::load_str(yaml, Path::new("t.yaml")).unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let mut opts = RunOptions::new(project.path());
+        opts.live = false;
+        opts.print_summary = false;
+        opts.run_dir_parent = Some(parent.path().to_path_buf());
+        let e = run(&t, &opts).unwrap_err();
+        assert!(matches!(e, RunError::Spawn { .. }), "{e}");
+        let left: Vec<_> = std::fs::read_dir(parent.path()).unwrap().collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+
+    #[test]
+    fn run_folders_are_private_and_unpredictable() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let a = process::make_run_dir(Some(parent.path())).unwrap();
+        let b = process::make_run_dir(Some(parent.path())).unwrap();
+        let name = |d: &tempfile::TempDir| d.path().file_name().unwrap().to_owned();
+        assert_ne!(name(&a), name(&b));
+        let pid = std::process::id().to_string();
+        assert!(!name(&a).to_string_lossy().contains(&pid), "{:?}", name(&a));
+        let mode = std::fs::metadata(a.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        let path = a.path().to_path_buf();
+        drop(a);
+        assert!(!path.exists());
+    }
 }

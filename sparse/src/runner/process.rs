@@ -23,7 +23,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
@@ -31,6 +31,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use rustix::process::{Pid, Signal};
 use sparse_protocol::frame::FrameReader;
 use sparse_protocol::shell::{self, ShellMsg};
 
@@ -524,18 +525,23 @@ pub fn spawn(
     })
 }
 
-/// Sends `sig` to a process group.
-pub fn signal_group(pgid: u32, sig: i32) {
-    // SAFETY: kill(2) has no memory-safety preconditions.
-    unsafe {
-        libc::kill(-(pgid as i32), sig);
+/// Sends `sig` to a process group (nothing for a pgid that is not a valid pid: never to
+/// group 0, our own, or to every process, as a raw `kill(-0 or -1)` would).
+pub fn signal_group(pgid: u32, sig: Signal) {
+    if let Some(pid) = pid(i32::try_from(pgid).unwrap_or(0)) {
+        // The group may be gone already (ESRCH): nothing to do then.
+        let _ = rustix::process::kill_process_group(pid, sig);
     }
 }
 
 /// True when a process with this pid exists (and is not a zombie we could see).
 pub fn pid_alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    unsafe { libc::kill(pid, 0) == 0 }
+    self::pid(pid).is_some_and(|p| rustix::process::test_kill_process(p).is_ok())
+}
+
+/// A process id, for a positive `raw` only (`Pid::from_raw` rejects negatives by panicking).
+fn pid(raw: i32) -> Option<Pid> {
+    if raw > 0 { Pid::from_raw(raw) } else { None }
 }
 
 impl TaskProcess {
@@ -557,7 +563,7 @@ pub fn terminate_all(procs: &mut [TaskProcess], grace: Duration) {
         p.writer.close();
         p.credit.close();
         if p.try_reap().is_none() {
-            signal_group(p.pid, libc::SIGTERM);
+            signal_group(p.pid, Signal::TERM);
         }
     }
     let end = Instant::now() + grace;
@@ -566,7 +572,7 @@ pub fn terminate_all(procs: &mut [TaskProcess], grace: Duration) {
     }
     for p in procs.iter_mut() {
         // Kill the whole group, even after the leader exited (grandchildren).
-        signal_group(p.pid, libc::SIGKILL);
+        signal_group(p.pid, Signal::KILL);
         if p.status.is_none() {
             p.status = p.child.wait().ok();
         }
@@ -590,41 +596,67 @@ pub fn kill_listed_pids(pid_dir: &Path) -> Vec<i32> {
     for e in rd.flatten() {
         if let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok())
             && pid > 1
-            && pid_alive(pid)
+            && let Some(p) = self::pid(pid)
+            && rustix::process::kill_process(p, Signal::KILL).is_ok()
         {
-            // SAFETY: see signal_group.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-            }
             killed.push(pid);
         }
     }
     killed
 }
 
-/// A fresh per-run directory under the system temp dir: `sparse-run-<pid>-<n>`.
-pub fn make_run_dir() -> std::io::Result<PathBuf> {
-    let base = std::env::temp_dir();
-    let mut rng = Rng::from_entropy();
-    for _ in 0..100 {
-        let d = base.join(format!(
-            "sparse-run-{}-{:08x}",
-            std::process::id(),
-            rng.next_u64() as u32
-        ));
-        if std::fs::create_dir(&d).is_ok() {
-            return Ok(d);
-        }
+/// A fresh private per-run directory `sparse-run-XXXXXX` (random suffix, mode 0700) in
+/// `parent`, or in the system temp dir when `None`. It is removed when the returned
+/// [`tempfile::TempDir`] is dropped, on every path out of a run (errors and panics too).
+pub fn make_run_dir(parent: Option<&Path>) -> std::io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut b = tempfile::Builder::new();
+    b.prefix("sparse-run-")
+        .permissions(std::fs::Permissions::from_mode(0o700));
+    match parent {
+        Some(p) => b.tempdir_in(p),
+        None => b.tempdir(),
     }
-    Err(std::io::Error::other("cannot create a run directory"))
 }
 
 impl Drop for TaskProcess {
     fn drop(&mut self) {
         self.credit.close();
         if self.status.is_none() {
-            signal_group(self.pid, libc::SIGKILL);
+            signal_group(self.pid, Signal::KILL);
             self.status = self.child.wait().ok();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    #[test]
+    fn pid_alive_never_means_a_group_or_every_process() {
+        // Raw kill(0, 0) and kill(-1, 0) succeed: they address our group / every process.
+        assert!(!pid_alive(0));
+        assert!(!pid_alive(-1));
+        assert!(pid_alive(std::process::id() as i32));
+    }
+
+    #[test]
+    fn a_group_is_signalled_and_listed_pids_are_killed() {
+        let mut leader = Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        signal_group(leader.id(), Signal::TERM);
+        assert_eq!(leader.wait().unwrap().signal(), Some(15));
+
+        let mut listed = Command::new("sleep").arg("30").spawn().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(listed.id().to_string()), "").unwrap();
+        std::fs::write(dir.path().join("not-a-pid"), "").unwrap();
+        assert_eq!(kill_listed_pids(dir.path()), [listed.id() as i32]);
+        assert_eq!(listed.wait().unwrap().signal(), Some(9));
     }
 }

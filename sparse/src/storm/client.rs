@@ -232,8 +232,16 @@ impl Client {
     }
 
     /// The command submitting the topology jar `jar` with the Flux definition `yaml` (a file
-    /// on this machine; Flux reads it here and only the jar is uploaded).
-    pub fn submit_command(&self, nimbus: &Nimbus, jar: &Path, yaml: &Path) -> Command {
+    /// on this machine; Flux reads it here and only the jar is uploaded). With `inactive`,
+    /// Flux's `--inactive` deploys it deactivated (Storm lists it `INACTIVE` until
+    /// activated, e.g. with `storm activate NAME`).
+    pub fn submit_command(
+        &self,
+        nimbus: &Nimbus,
+        jar: &Path,
+        yaml: &Path,
+        inactive: bool,
+    ) -> Command {
         let mut c = match self {
             Client::Script { program } => {
                 let mut c = Self::script_command(program, "jar", nimbus);
@@ -252,7 +260,11 @@ impl Client {
                 )
             }
         };
-        c.args(["--remote", "--no-splash"]).arg(yaml);
+        c.args(["--remote", "--no-splash"]);
+        if inactive {
+            c.arg("--inactive");
+        }
+        c.arg(yaml);
         c
     }
 
@@ -274,16 +286,18 @@ impl Client {
         .map(drop)
     }
 
-    /// Submits `jar` + `yaml` to `nimbus`; returns the client's output (stdout then stderr).
+    /// Submits `jar` + `yaml` to `nimbus` (deactivated with `inactive`); returns the
+    /// client's output (stdout then stderr).
     pub fn submit(
         &self,
         nimbus: &Nimbus,
         name: &str,
         jar: &Path,
         yaml: &Path,
+        inactive: bool,
     ) -> Result<String, StormError> {
         let out = run(
-            self.submit_command(nimbus, jar, yaml),
+            self.submit_command(nimbus, jar, yaml, inactive),
             &format!("submitting `{name}` to {nimbus}"),
         )?;
         Ok(format!(
@@ -466,8 +480,12 @@ word count           KILLED     7          2            5            word_count-
             ]
         );
         assert_eq!(
-            argv(&script.submit_command(&nimbus, Path::new("/t/wc.jar"), Path::new("/t/wc.yaml")))
-                [6..],
+            argv(&script.submit_command(
+                &nimbus,
+                Path::new("/t/wc.jar"),
+                Path::new("/t/wc.yaml"),
+                false
+            ))[6..],
             [
                 "/t/wc.jar",
                 FLUX_MAIN,
@@ -480,8 +498,12 @@ word count           KILLED     7          2            5            word_count-
             java: "java".into(),
             classpath: "/s/lib/*".into(),
         };
-        let a =
-            argv(&java.submit_command(&nimbus, Path::new("/t/wc.jar"), Path::new("/t/wc.yaml")));
+        let a = argv(&java.submit_command(
+            &nimbus,
+            Path::new("/t/wc.jar"),
+            Path::new("/t/wc.yaml"),
+            false,
+        ));
         assert_eq!(
             a,
             [
@@ -497,6 +519,49 @@ word count           KILLED     7          2            5            word_count-
             ]
         );
         assert_eq!(argv(&java.list_command(&nimbus))[4], LIST_MAIN);
+    }
+
+    #[test]
+    fn inactive_and_timeout_reach_the_client() {
+        let nimbus = Nimbus::parse("10.0.0.5:7000")
+            .unwrap()
+            .with_timeout(Some(9000));
+        let script = Client::Script {
+            program: "storm".into(),
+        };
+        let a = argv(&script.submit_command(&nimbus, Path::new("j"), Path::new("y"), true));
+        assert_eq!(
+            a[1..],
+            [
+                "jar",
+                "-c",
+                "nimbus.seeds=[\"10.0.0.5\"]",
+                "-c",
+                "nimbus.thrift.port=7000",
+                "-c",
+                "storm.thrift.socket.timeout.ms=9000",
+                "j",
+                FLUX_MAIN,
+                "--remote",
+                "--no-splash",
+                "--inactive",
+                "y"
+            ]
+        );
+        assert!(
+            argv(&script.list_command(&nimbus))
+                .contains(&"storm.thrift.socket.timeout.ms=9000".to_string())
+        );
+        let java = Client::Java {
+            java: "java".into(),
+            classpath: "cp".into(),
+        };
+        let a = argv(&java.kill_command(&nimbus, "wc", 0));
+        assert!(
+            a[3].ends_with(",storm.thrift.socket.timeout.ms%3D9000"),
+            "{a:?}"
+        );
+        assert_eq!(a[a.len() - 3..], ["wc", "-w", "0"]);
     }
 
     #[test]

@@ -317,5 +317,51 @@ fn submit_list_kill_on_a_real_storm_cluster() {
         "kill of a gone topology: {}",
         show(&o)
     );
+
+    // 6. streamparse's flags: the jar built above (post_submit got its path) submitted
+    // as it is (-j) under another name (-N), deactivated (-i), then killed by that name.
+    let jar = lines[1].rsplit(' ').next().unwrap().to_string();
+    let o = sparse(
+        &project,
+        &cluster,
+        &[
+            "submit",
+            "-e",
+            "cluster",
+            "-j",
+            &jar,
+            "-N",
+            "wc-blue",
+            "-i",
+            "--timeout",
+            "20000",
+        ],
+    );
+    assert!(o.status.success(), "sparse submit -j -N -i: {}", show(&o));
+    let (status, _) = wait_for("wc-blue in sparse list", 30, || {
+        listed(&project, &cluster, "wc-blue")
+    });
+    assert_eq!(status, "INACTIVE");
+    let o = sparse(
+        &project,
+        &cluster,
+        &[
+            "kill",
+            "-e",
+            "cluster",
+            "-N",
+            "wc-blue",
+            "--wait",
+            "0",
+            "--timeout",
+            "20000",
+        ],
+    );
+    assert!(o.status.success(), "sparse kill -N: {}", show(&o));
+    wait_for("wc-blue gone from sparse list", 90, || {
+        listed(&project, &cluster, "wc-blue")
+            .is_none()
+            .then_some(())
+    });
     drop(cluster);
 }
