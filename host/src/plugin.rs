@@ -79,14 +79,9 @@ impl ComponentName {
     }
 }
 
-/// `lib<crate>.so` with `-` → `_`.
+/// `lib<crate>.so` with `-` → `_` (see [`sparse_protocol::plugin_file`]).
 pub fn library_file(krate: &str) -> String {
-    format!(
-        "{}{}{}",
-        std::env::consts::DLL_PREFIX,
-        krate.replace('-', "_"),
-        std::env::consts::DLL_SUFFIX
-    )
+    sparse_protocol::plugin_file::file_name(krate)
 }
 
 /// The directories searched for plugins, in order (see the module docs).
@@ -292,10 +287,7 @@ pub fn discover(dirs: &[PathBuf], host: &'static HostApiV1) -> Discovery {
             let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
                 continue;
             };
-            let Some(krate) = file
-                .strip_prefix(std::env::consts::DLL_PREFIX)
-                .and_then(|f| f.strip_suffix(std::env::consts::DLL_SUFFIX))
-            else {
+            let Some(krate) = sparse_protocol::plugin_file::crate_of(file) else {
                 continue;
             };
             if library_file(krate) != file || !seen.insert(file.to_owned()) {

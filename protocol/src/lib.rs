@@ -9,6 +9,7 @@
 //!   CRLF line ends and messages split across reads, exactly like Storm's Java reader.
 //! * [`component`]: borrowed, zero-copy views of the messages Storm sends to a component
 //!   (handshake, bolt tuples, spout commands), where tuple values and ids stay raw JSON.
+//! * [`plugin_file`]: the plugin file a `CRATE::TYPE` names (`libcrate.so`).
 //! * [`json`]: small helpers to write JSON strings and values into an output buffer without
 //!   building a DOM.
 //!
@@ -30,4 +31,5 @@ pub mod array;
 pub mod component;
 pub mod frame;
 pub mod json;
+pub mod plugin_file;
 pub mod shell;

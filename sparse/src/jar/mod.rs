@@ -270,12 +270,7 @@ fn zip_err(path: &Path) -> impl FnOnce(zip::result::ZipError) -> JarError + '_ {
 
 /// `lib<crate>.so` (`-` → `_`), the file `sparse-host` loads for `CRATE::TYPE`.
 pub fn plugin_file(krate: &str) -> String {
-    format!(
-        "{}{}{}",
-        std::env::consts::DLL_PREFIX,
-        krate.replace('-', "_"),
-        std::env::consts::DLL_SUFFIX
-    )
+    sparse_protocol::plugin_file::file_name(krate)
 }
 
 /// The topology as it goes into the jar, the crates whose plugins it needs, and warnings.
@@ -518,8 +513,8 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
         plugins: plugins
             .iter()
             .map(|f| {
-                f.trim_start_matches(std::env::consts::DLL_PREFIX)
-                    .trim_end_matches(std::env::consts::DLL_SUFFIX)
+                sparse_protocol::plugin_file::crate_of(f)
+                    .unwrap_or(f)
                     .to_string()
             })
             .collect(),

@@ -236,12 +236,7 @@ impl Catalog {
 
 /// `lib<crate>.so` (`-` → `_`), the file `sparse-host` looks for.
 pub fn library_file(krate: &str) -> String {
-    format!(
-        "{}{}{}",
-        std::env::consts::DLL_PREFIX,
-        krate.replace('-', "_"),
-        std::env::consts::DLL_SUFFIX
-    )
+    sparse_protocol::plugin_file::file_name(krate)
 }
 
 /// The parts of a `sparse-host` command that decide what a task loads.
