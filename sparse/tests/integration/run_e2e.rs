@@ -120,6 +120,33 @@ fn opts(secs: f64, conf: Value) -> RunOptions {
     o
 }
 
+/// Topology `name`: the fixture spout `spout.0` (emitting `spout.2` tuples, recorded in
+/// `spout.1`) -> one task of bolt `bolt.0` running the fixture in mode `bolt.1`, shuffled.
+fn spout_to_bolt(name: &str, spout: (&str, &Rec, u32), bolt: (&str, &str, &Rec)) -> Topology {
+    let n = spout.2.to_string();
+    topology(
+        name,
+        vec![
+            comp(
+                spout.0,
+                ComponentKind::Spout,
+                1,
+                &["spout", &spout.1.path(), &n],
+                &["word", "i"],
+                vec![],
+            ),
+            comp(
+                bolt.0,
+                ComponentKind::Bolt,
+                1,
+                &[bolt.1, &bolt.2.path()],
+                &["word"],
+                input(spout.0, Grouping::Shuffle),
+            ),
+        ],
+    )
+}
+
 fn assert_all_dead(pids: &[i32]) {
     assert!(!pids.is_empty());
     for &p in pids {
@@ -339,27 +366,7 @@ fn killed_bolt_stops_the_topology_non_zero() {
 #[test]
 fn garbage_on_stdout_is_reported() {
     let (s, g) = (Rec::new("garb-spout"), Rec::new("garb-bolt"));
-    let t = topology(
-        "garbage",
-        vec![
-            comp(
-                "sentences",
-                ComponentKind::Spout,
-                1,
-                &["spout", &s.path(), "5"],
-                &["word", "i"],
-                vec![],
-            ),
-            comp(
-                "garb",
-                ComponentKind::Bolt,
-                1,
-                &["garbage", &g.path()],
-                &["word"],
-                input("sentences", Grouping::Shuffle),
-            ),
-        ],
-    );
+    let t = spout_to_bolt("garbage", ("sentences", &s, 5), ("garb", "garbage", &g));
     let start = Instant::now();
     let f = expect_failure(runner::run(&t, &opts(20.0, json!({}))));
     assert!(
@@ -380,27 +387,7 @@ fn garbage_on_stdout_is_reported() {
 #[test]
 fn silent_bolt_misses_its_liveness_timeout() {
     let (s, q) = (Rec::new("silent-spout"), Rec::new("silent-bolt"));
-    let t = topology(
-        "silent",
-        vec![
-            comp(
-                "sentences",
-                ComponentKind::Spout,
-                1,
-                &["spout", &s.path(), "0"],
-                &["word", "i"],
-                vec![],
-            ),
-            comp(
-                "quiet",
-                ComponentKind::Bolt,
-                1,
-                &["silent", &q.path()],
-                &["word"],
-                input("sentences", Grouping::Shuffle),
-            ),
-        ],
-    );
+    let t = spout_to_bolt("silent", ("sentences", &s, 0), ("quiet", "silent", &q));
     let start = Instant::now();
     let f = expect_failure(runner::run(
         &t,
@@ -493,27 +480,7 @@ fn tasks_read_json_as_storm_writes_it() {
 #[test]
 fn timed_run_ends_on_time_with_a_stubborn_bolt() {
     let (s, k) = (Rec::new("stop-spout"), Rec::new("stop-bolt"));
-    let t = topology(
-        "stubborn",
-        vec![
-            comp(
-                "spout",
-                ComponentKind::Spout,
-                1,
-                &["spout", &s.path(), "50"],
-                &["word", "i"],
-                vec![],
-            ),
-            comp(
-                "stubborn",
-                ComponentKind::Bolt,
-                1,
-                &["stubborn", &k.path()],
-                &["word"],
-                input("spout", Grouping::Shuffle),
-            ),
-        ],
-    );
+    let t = spout_to_bolt("stubborn", ("spout", &s, 50), ("stubborn", "stubborn", &k));
     let started = Instant::now();
     let summary = runner::run(&t, &opts(2.0, json!({}))).unwrap();
     let wall = started.elapsed();
