@@ -488,23 +488,19 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
     let yaml_path = req.output.with_extension("yaml");
     std::fs::write(&yaml_path, &yaml).map_err(io_err(&yaml_path))?;
 
-    let tmp = out_dir.join(format!(
-        ".{}.tmp-{}",
-        req.output
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let result = write_jar(req, &tmp, &yaml_name, &yaml, &plugins);
-    let entries = match result {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    std::fs::rename(&tmp, &req.output).map_err(io_err(&req.output))?;
+    // Written beside the final jar under an unpredictable name, then renamed over it, so a
+    // reader never sees half a jar; dropped (deleted) on every error path.
+    let tmp = tempfile::Builder::new()
+        .prefix(".sparse-jar-")
+        .suffix(".tmp")
+        // rw for all less the umask, as `File::create` would give the jar (not tempfile's 0600)
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(&out_dir)
+        .map_err(io_err(&out_dir))?;
+    let entries = write_jar(req, tmp.path(), &yaml_name, &yaml, &plugins)?;
+    tmp.persist(&req.output)
+        .map_err(|e| e.error)
+        .map_err(io_err(&req.output))?;
     Ok(JarOutput {
         jar: req.output.clone(),
         yaml: yaml_path,
