@@ -52,6 +52,10 @@ Environment:
   SPARSE_FLUX_CORE_JAR               the flux-core jar to embed in topology jars
   CARGO_TARGET_DIR                   where the project's plugins and sparse-host are built
 
+Messages:
+  progress, notes and warnings go to stderr as [LEVEL] text (in colour on a terminal,
+  unless NO_COLOR is set); -v adds the commands sparse runs, -q keeps warnings and errors
+
 Exit status:
   0 success          1 invalid topology     2 usage or configuration error
   3 I/O error        4 build failed (cargo)  5 Storm refused or failed
@@ -67,6 +71,12 @@ Exit status:
     after_help = AFTER_HELP
 )]
 pub struct Cli {
+    /// More messages on stderr: `-v` shows the commands sparse runs, `-vv` everything.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Fewer messages on stderr: `-q` only warnings and errors, `-qq` only errors.
+    #[arg(short = 'q', long = "quiet", action = clap::ArgAction::Count, global = true)]
+    pub quiet: u8,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -204,6 +214,10 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    crate::diag::init(crate::diag::Verbosity {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+    });
     match cli.command.exec() {
         Ok(()) => EXIT_OK,
         Err(e) => {

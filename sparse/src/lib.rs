@@ -17,12 +17,14 @@
 //!   `sparse-host` and plugin files they use, checked against each other;
 //! - [`storm`]: `sparse submit`, `list` and `kill`, through Storm's own client (`storm` or
 //!   `java` with the Storm jars), and the `pre_submit`/`post_submit` hooks;
-//! - [`cli`] and [`commands`]: the thin command-line layer (one file per subcommand).
+//! - [`cli`] and [`commands`]: the thin command-line layer (one file per subcommand);
+//!   [`diag`]: its diagnostics on stderr (`-v`/`-q`, colour on a terminal).
 
 pub mod artifacts;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod diag;
 pub mod jar;
 pub mod plugins;
 pub mod project;

@@ -99,17 +99,14 @@ pub fn check_profile(name: &str) -> Result<(), String> {
 }
 
 /// Runs `cargo build --release` in `root`; see [`build_profile`].
-pub fn build(root: &Path, label: &str) -> Result<(), BuildError> {
-    build_profile(root, DEFAULT_PROFILE, label)
+pub fn build(root: &Path) -> Result<(), BuildError> {
+    build_profile(root, DEFAULT_PROFILE)
 }
 
 /// Runs `cargo build --profile <profile>` in `root`, its output going to this process's
-/// stderr. `label` prefixes the progress line (e.g. `sparse run`).
-pub fn build_profile(root: &Path, profile: &str, label: &str) -> Result<(), BuildError> {
-    eprintln!(
-        "[{label}] cargo build --profile {profile} (in {})",
-        root.display()
-    );
+/// stderr, after an info record naming the command.
+pub fn build_profile(root: &Path, profile: &str) -> Result<(), BuildError> {
+    log::info!("cargo build --profile {profile} (in {})", root.display());
     let status = Command::new("cargo")
         .args(["build", "--profile", profile])
         .current_dir(root)

@@ -69,7 +69,7 @@ pub fn exec(args: Args) -> CliResult {
     };
     errors.extend(plugin_errors);
     for w in &warnings {
-        eprintln!("warning: {w}");
+        log::warn!("{w}");
     }
     if errors.is_empty() {
         println!("ok");
@@ -133,7 +133,7 @@ fn check_plugins(
     let has_manifest = root.join("Cargo.toml").is_file();
     if !no_build {
         if has_manifest {
-            release::build_profile(root, release::DEFAULT_PROFILE, "sparse check").map_err(|e| {
+            release::build_profile(root, release::DEFAULT_PROFILE).map_err(|e| {
                 let code = match e {
                     release::BuildError::Spawn(_) => crate::cli::EXIT_IO,
                     release::BuildError::Failed { .. } => EXIT_BUILD_FAILED,

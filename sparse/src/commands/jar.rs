@@ -46,7 +46,6 @@ pub fn exec(args: Args) -> CliResult {
         &root,
         topology,
         &args.build,
-        "sparse jar",
         EXIT_BUILD_FAILED,
         true,
     )?;
@@ -68,7 +67,7 @@ pub fn exec(args: Args) -> CliResult {
     } else {
         let found = jar::find_flux_core(&root);
         if found.is_none() {
-            eprintln!(
+            log::info!(
                 "note: no flux-core jar found (SPARSE_FLUX_CORE_JAR, ~/.m2): the jar does not embed Flux, so the cluster must provide it (or pass --flux-core JAR)"
             );
         }
@@ -84,8 +83,8 @@ pub fn exec(args: Args) -> CliResult {
     req.host = built.host.map(|h| h.path);
     let out = super::build_jar(&req)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
-    eprintln!(
-        "[sparse jar] {} ({:.1} MiB, {} entries): sparse-host and plugins {} as above; flux-core {}; Flux YAML {}",
+    log::info!(
+        "{} ({:.1} MiB, {} entries): sparse-host and plugins {} as above; flux-core {}; Flux YAML {}",
         out.jar.display(),
         size as f64 / (1024.0 * 1024.0),
         out.entries.len(),
@@ -99,8 +98,8 @@ pub fn exec(args: Args) -> CliResult {
             .map_or_else(|| "not embedded".to_string(), |p| p.display().to_string()),
         out.yaml.display(),
     );
-    eprintln!(
-        "[sparse jar] submit with: storm jar {} {} --remote --resource {}",
+    log::info!(
+        "submit with: storm jar {} {} --remote --resource {}",
         out.jar.display(),
         jar::FLUX_MAIN,
         out.flux_resource

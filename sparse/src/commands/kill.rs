@@ -57,8 +57,8 @@ pub fn exec(args: Args) -> CliResult {
         (None, None) => project.load_topology(None)?.topology.name,
     };
     client.kill(&nimbus, &name, args.wait)?;
-    eprintln!(
-        "[sparse kill] `{name}` killed on {nimbus}: Storm removes it in about {} s",
+    log::info!(
+        "`{name}` killed on {nimbus}: Storm removes it in about {} s",
         args.wait
     );
     Ok(())

@@ -28,7 +28,7 @@ pub fn connect(
 ) -> Result<(Project, storm::Nimbus, Client), crate::cli::CliError> {
     let project = Project::open(config, &super::cwd()?)?;
     for w in &project.warnings {
-        eprintln!("warning: {w}");
+        log::warn!("{w}");
     }
     let env = project.env(environment)?;
     let nimbus = storm::nimbus_for(env.as_ref())?.with_timeout(timeout_ms);

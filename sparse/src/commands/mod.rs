@@ -58,14 +58,14 @@ pub fn open(
 ) -> Result<crate::project::OpenedTopology, crate::cli::CliError> {
     let project = crate::project::Project::open(args.config.as_deref(), &cwd()?)?;
     for w in &project.warnings {
-        eprintln!("warning: {w}");
+        log::warn!("{w}");
     }
     let opened = project.load_topology(args.name.as_deref())?;
     for n in &opened.notes {
-        eprintln!("note: {n}");
+        log::info!("note: {n}");
     }
     for w in &opened.warnings {
-        eprintln!("warning: {w}");
+        log::warn!("{w}");
     }
     Ok(opened)
 }
@@ -81,13 +81,13 @@ pub fn resolve_checked(
     use crate::topology::validate;
     let resolved = crate::project::resolve(common, cwd)?;
     for w in &resolved.opened.project.warnings {
-        eprintln!("warning: {w}");
+        log::warn!("{w}");
     }
     for n in &resolved.opened.notes {
-        eprintln!("note: {n}");
+        log::info!("note: {n}");
     }
     for w in &resolved.opened.warnings {
-        eprintln!("warning: {w}");
+        log::warn!("{w}");
     }
     let topology = &resolved.opened.topology;
     let mut problems = validate::validate(topology);
@@ -137,7 +137,6 @@ pub fn build_and_choose(
     root: &std::path::Path,
     topology: &crate::topology::model::Topology,
     build: &crate::cli::BuildArgs,
-    label: &str,
     failed_code: i32,
     ship: bool,
 ) -> Result<Built, crate::cli::CliError> {
@@ -149,12 +148,12 @@ pub fn build_and_choose(
         .map_err(|e| CliError::new(EXIT_USAGE, format!("error: {e}")))?;
     let dir = release::profile_dir(root, profile);
     if build.no_build {
-        eprintln!(
-            "[{label}] --no-build: using the `{profile}` build in {}",
+        log::info!(
+            "--no-build: using the `{profile}` build in {}",
             dir.display()
         );
     } else {
-        release::build_profile(root, profile, label).map_err(|e| {
+        release::build_profile(root, profile).map_err(|e| {
             let code = match e {
                 BuildError::Spawn(_) => EXIT_IO,
                 BuildError::Failed { .. } => failed_code,
@@ -166,8 +165,8 @@ pub fn build_and_choose(
     let wanted = artifacts::wanted(topology);
     let choice = artifacts::find_host(&dir, profile, workspace.as_ref());
     if let Some(p) = &choice.skipped {
-        eprintln!(
-            "warning: not using {}: this project's workspace does not build sparse-host, so that copy is not from this build",
+        log::warn!(
+            "not using {}: this project's workspace does not build sparse-host, so that copy is not from this build",
             p.display()
         );
     }
@@ -198,8 +197,8 @@ pub fn build_and_choose(
                 };
                 return Err(CliError::new(EXIT_USAGE, format!("error: {e}")));
             }
-            eprintln!(
-                "[{label}] plugin {}: not in {}; sparse-host looks in its other plugin folders",
+            log::info!(
+                "plugin {}: not in {}; sparse-host looks in its other plugin folders",
                 w.krate,
                 dir.display()
             );
@@ -209,7 +208,7 @@ pub fn build_and_choose(
     }
     if let Some(h) = &host {
         let verb = if ship { "packing " } else { "" };
-        eprintln!("[{label}] {verb}sparse-host {h}");
+        log::info!("{verb}sparse-host {h}");
         if !files.is_empty() {
             let listing = artifacts::list_plugins(&h.path, &dir, &files).map_err(artifact_error)?;
             if ship {
@@ -221,7 +220,7 @@ pub fn build_and_choose(
     }
     for f in &files {
         let verb = if ship { "packing " } else { "" };
-        eprintln!("[{label}] {verb}plugin {} (profile {profile})", f.display());
+        log::info!("{verb}plugin {} (profile {profile})", f.display());
     }
     Ok(Built {
         profile: profile.to_string(),
@@ -246,7 +245,7 @@ pub fn build_jar(
         CliError::new(code, format!("error: {e}"))
     })?;
     for w in &out.warnings {
-        eprintln!("warning: {w}");
+        log::warn!("{w}");
     }
     Ok(out)
 }

@@ -95,7 +95,6 @@ pub fn exec(args: Args) -> CliResult {
         &root,
         topology,
         &args.build,
-        "sparse run",
         crate::cli::EXIT_BUILD_FAILED,
         false,
     )?;
@@ -110,8 +109,8 @@ pub fn exec(args: Args) -> CliResult {
     opts.interrupt = interrupt;
     match runner::run(topology, &opts) {
         Ok(s) => {
-            eprintln!(
-                "[sparse run] stopped ({}) after {:.1} s",
+            log::info!(
+                "stopped ({}) after {:.1} s",
                 s.stop_reason, s.duration_secs
             );
             Ok(())

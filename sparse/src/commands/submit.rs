@@ -175,7 +175,6 @@ fn hook_list<'a>(
 
 /// Runs `sparse submit`.
 pub fn exec(args: Args) -> CliResult {
-    const LABEL: &str = "sparse submit";
     let cwd = super::cwd()?;
     let resolved = super::resolve_checked(&args.common, &cwd, false)?;
     let topology = &resolved.opened.topology;
@@ -187,7 +186,7 @@ pub fn exec(args: Args) -> CliResult {
     let par = args.parallelism;
     let conf = submit_conf(&resolved.options, resolved.env.as_ref().map(|e| &e.1), par);
     if let Some(p) = conf.get("streamparse.log.path").and_then(|v| v.as_str()) {
-        eprintln!("[{LABEL}] components log to {p} on the workers");
+        log::info!("components log to {p} on the workers");
     }
 
     let name = args
@@ -209,7 +208,6 @@ pub fn exec(args: Args) -> CliResult {
         &hook_list(&project.config.pre_submit, &env.pre_submit),
         HookKind::PreSubmit,
         &ctx,
-        LABEL,
     )
     .map_err(hook_err)?;
 
@@ -219,14 +217,14 @@ pub fn exec(args: Args) -> CliResult {
         let origin = jar.join(&entry);
         let file = rewritten_yaml(&text, &origin, args.override_name.as_deref(), &conf)
             .map_err(usage)?;
-        eprintln!(
-            "[{LABEL}] prebuilt jar {} (its {entry}, this submit's options laid over)",
+        log::info!(
+            "prebuilt jar {} (its {entry}, this submit's options laid over)",
             jar.display()
         );
         (jar.clone(), file.path().to_path_buf(), Some(file))
     } else {
         let out = build_topology_jar(&args, &root, topology, conf, &client)?;
-        eprintln!("[{LABEL}] jar {}", out.jar.display());
+        log::info!("jar {}", out.jar.display());
         match &args.override_name {
             Some(n) => {
                 let text = std::fs::read_to_string(&out.yaml).map_err(|e| {
@@ -247,8 +245,8 @@ pub fn exec(args: Args) -> CliResult {
     if args.force {
         let running = client.list(&nimbus)?;
         if running.iter().any(|t| &t.name == name) {
-            eprintln!(
-                "[{LABEL}] -f: killing the running `{name}` (wait {} s) and waiting until it is gone",
+            log::info!(
+                "-f: killing the running `{name}` (wait {} s) and waiting until it is gone",
                 args.wait
             );
             client.kill(&nimbus, name, args.wait)?;
@@ -259,20 +257,19 @@ pub fn exec(args: Args) -> CliResult {
             )?;
         }
     }
-    eprintln!(
-        "[{LABEL}] submitting `{name}` to {nimbus} with {}",
+    log::info!(
+        "submitting `{name}` to {nimbus} with {}",
         client.describe()
     );
     client.submit(&nimbus, name, &jar_path, &yaml_path, args.inactive)?;
     let state = if args.inactive { " (inactive)" } else { "" };
-    eprintln!("[{LABEL}] `{name}` submitted to {nimbus}{state}");
+    log::info!("`{name}` submitted to {nimbus}{state}");
 
     ctx.jar = Some(jar_path.clone());
     hooks::run(
         &hook_list(&project.config.post_submit, &env.post_submit),
         HookKind::PostSubmit,
         &ctx,
-        LABEL,
     )
     .map_err(|e| {
         CliError::new(
@@ -291,9 +288,8 @@ fn build_topology_jar(
     conf: Map<String, Value>,
     client: &Client,
 ) -> Result<jar::JarOutput, CliError> {
-    const LABEL: &str = "sparse submit";
     let built =
-        super::build_and_choose(root, topology, &args.build, LABEL, EXIT_BUILD_FAILED, true)?;
+        super::build_and_choose(root, topology, &args.build, EXIT_BUILD_FAILED, true)?;
     let flux_core = if args.no_flux_core {
         None
     } else if std::env::var_os("SPARSE_FLUX_CORE_JAR").is_some() {
@@ -302,7 +298,7 @@ fn build_topology_jar(
         client.flux_core_jar().or_else(|| jar::find_flux_core(root))
     };
     if flux_core.is_none() && !args.no_flux_core {
-        eprintln!(
+        log::info!(
             "note: no flux-core jar found: the jar does not embed Flux, so the cluster must provide it"
         );
     }

@@ -34,7 +34,7 @@ pub struct Args {
 pub fn exec(args: Args) -> CliResult {
     let opened = super::open(&args.topology)?;
     for e in validate::validate(&opened.topology) {
-        eprintln!("warning: {e}");
+        log::warn!("{e}");
     }
     let (text, ext) = match args.format {
         OutputFormat::Svg => (visualize::to_svg(&opened.topology), "svg"),
@@ -53,6 +53,6 @@ pub fn exec(args: Args) -> CliResult {
             format!("error: cannot write {}: {e}", out.display()),
         )
     })?;
-    eprintln!("wrote {}", out.display());
+    log::info!("wrote {}", out.display());
     Ok(())
 }

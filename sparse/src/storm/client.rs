@@ -332,6 +332,7 @@ impl Client {
 
 /// Runs `cmd` with its output captured; a failure becomes [`StormError::Failed`].
 fn run(mut cmd: Command, what: &str) -> Result<Output, StormError> {
+    log::debug!("{what}: {cmd:?}");
     let program = cmd.get_program().to_string_lossy().into_owned();
     let out = cmd
         .stdin(std::process::Stdio::null())

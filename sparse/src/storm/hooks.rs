@@ -116,15 +116,10 @@ fn describe(hook: &HookCommand) -> String {
 
 /// Runs the hooks in order (top-level, then the environment's), stopping at the first
 /// failure.
-pub fn run(
-    hooks: &[&HookCommand],
-    kind: HookKind,
-    ctx: &HookContext,
-    label: &str,
-) -> Result<(), HookError> {
+pub fn run(hooks: &[&HookCommand], kind: HookKind, ctx: &HookContext) -> Result<(), HookError> {
     for hook in hooks {
         let shown = describe(hook);
-        eprintln!("[{label}] {}: {shown}", kind.name());
+        log::info!("{}: {shown}", kind.name());
         let err = |problem: String| HookError {
             kind: kind.name(),
             command: shown.clone(),
@@ -165,12 +160,12 @@ mod tests {
             r#"printf '%s|%s|%s|%s|%s' "$1" "$2" "$3" "$SPARSE_HOOK" "$SPARSE_NIMBUS" > out.txt"#
                 .into(),
         );
-        run(&[&hook], HookKind::PreSubmit, &ctx(&dir), "t").unwrap();
+        run(&[&hook], HookKind::PreSubmit, &ctx(&dir)).unwrap();
         let out = std::fs::read_to_string(dir.join("out.txt")).unwrap();
         assert_eq!(out, r#"wordcount|prod|{"nimbus":"h"}|pre_submit|h:6627"#);
 
         let failing = HookCommand::Argv(vec!["sh".into(), "-c".into(), "exit 3".into()]);
-        let e = run(&[&hook, &failing], HookKind::PostSubmit, &ctx(&dir), "t").unwrap_err();
+        let e = run(&[&hook, &failing], HookKind::PostSubmit, &ctx(&dir)).unwrap_err();
         assert_eq!(e.kind, "post_submit");
         assert!(e.problem.contains('3'), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();

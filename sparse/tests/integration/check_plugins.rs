@@ -206,7 +206,7 @@ fn without_sparse_host_the_rust_components_are_not_checked_and_it_says_so() {
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
     assert!(
         err.contains(&format!(
-            "warning: the Rust components were not checked against their plugins: no \
+            "[WARN] the Rust components were not checked against their plugins: no \
              sparse-host in {}, next to sparse, or on PATH",
             dir.0.join("no-target/release").display()
         )),
@@ -281,7 +281,7 @@ fn no_build_says_which_plugins_are_stale_or_not_built() {
     let lib = root.join("target/release/libstalep.so");
     assert!(
         err.contains(&format!(
-            "warning: {} is older than its sources ({} changed since it was built)",
+            "[WARN] {} is older than its sources ({} changed since it was built)",
             lib.display(),
             root.join("plugins/stalep/src/lib.rs").display()
         )),
@@ -330,7 +330,7 @@ fn a_failed_build_exits_4_and_still_reports_the_topology_errors() {
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(4), "{out}\n{err}");
     assert!(
-        err.contains("[sparse check] cargo build --profile release (in "),
+        err.contains("[INFO] cargo build --profile release (in "),
         "{err}"
     );
     assert!(

@@ -114,9 +114,21 @@ fn usage_and_config_errors_exit_2() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("warning: ") && err.contains("unknown key `topology_spec`"),
+        err.contains("[WARN] ") && err.contains("unknown key `topology_spec`"),
         "{err}"
     );
+    assert!(err.contains("no topology `missing`"), "{err}");
+    // Not a terminal: no colour codes.
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    // -q keeps warnings, -qq only the error that ends the command (either side of the
+    // subcommand: the flags are global).
+    let o = sparse(&dir, &["-q", "check", "-n", "missing"]);
+    let (_, err) = text(&o);
+    assert!(err.contains("[WARN] "), "{err}");
+    let o = sparse(&dir, &["check", "-qq", "-n", "missing"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("[WARN] "), "{err}");
     assert!(err.contains("no topology `missing`"), "{err}");
 
     let o = sparse(&dir, &["check", "--bogus"]);
@@ -178,7 +190,7 @@ fn check_warns_about_an_input_declared_twice_and_counts_it_once() {
     let file = dir.join("topologies/dup.clj").display().to_string();
     assert!(
         err.contains(&format!(
-            "warning: {file}:3:49: component `b`: input from `s` stream `default` declared \
+            "[WARN] {file}:3:49: component `b`: input from `s` stream `default` declared \
              again (earlier at {file}:3:36 with shuffle grouping, here with shuffle)"
         )),
         "{err}"

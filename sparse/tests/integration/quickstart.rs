@@ -446,7 +446,7 @@ fn generated_project_builds_and_runs() {
     assert_eq!(code, Some(0), "{out}\n{err}");
     assert!(
         err.contains(&format!(
-            "warning: {} is older than its sources ({} changed since it was built)",
+            "[WARN] {} is older than its sources ({} changed since it was built)",
             lib.display(),
             src.display()
         )),

@@ -353,7 +353,7 @@ fn quickstart_project_runs_a_debug_build_and_refuses_leftovers() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     for line in [
         "cargo build --profile dev".to_string(),
-        format!("warning: not using {}", stale_host.display()),
+        format!("[WARN] not using {}", stale_host.display()),
         format!("sparse-host {} (next to sparse", p.host().display()),
         format!("plugin {} (profile dev)", p.plugin("debug").display()),
     ] {

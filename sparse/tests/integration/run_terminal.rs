@@ -117,7 +117,7 @@ fn check(width: usize) -> Vec<String> {
         .unwrap_or_else(|| panic!("no summary:\n{pane}"));
     let end = lines
         .iter()
-        .position(|l| l.starts_with("[sparse run] stopped"))
+        .position(|l| l.starts_with("[INFO] stopped"))
         .unwrap_or_else(|| panic!("no stop line:\n{pane}"));
     let summary = &lines[head..end];
     for l in summary {
