@@ -7,7 +7,7 @@
 //! terminal and `NO_COLOR` is unset. `-v` adds debug records (the commands `sparse` runs),
 //! `-vv` trace; `-q` leaves warnings and errors, `-qq` errors only.
 //!
-//! The error that ends a command is not a log record: [`crate::cli::main`] prints it as the
+//! The error that ends a command is not a log record: [`crate::commands::main`] prints it as the
 //! program's result, with its exit status, whatever the verbosity.
 //!
 //! ```
