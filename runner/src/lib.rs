@@ -169,6 +169,10 @@ pub struct RunOptions {
     /// Where the run's private folder (`storm.local.dir`, the tasks' pid files) is made;
     /// the system temp folder when `None`. The folder is removed when the run ends.
     pub run_dir_parent: Option<PathBuf>,
+    /// Seed of the routing randomness (the order a shuffle grouping deals tuples to its
+    /// tasks); `None` seeds from the clock. With a seed, a spout task's tuples reach the
+    /// same bolt tasks on every run, so a test can assert on them.
+    pub seed: Option<u64>,
 }
 
 impl RunOptions {
@@ -192,6 +196,7 @@ impl RunOptions {
             interrupt: Arc::new(AtomicBool::new(false)),
             json_style: wire::JsonStyle::default(),
             run_dir_parent: None,
+            seed: None,
         }
     }
 }
@@ -472,7 +477,9 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         .collect();
     let ackers = settings.ackers;
     let plan = plan::assign_task_ids(topology, ackers);
-    let mut rng = rng::Rng::from_entropy();
+    let mut rng = opts
+        .seed
+        .map_or_else(rng::Rng::from_entropy, rng::Rng::seeded);
     let routes = route::Routes::build(topology, &plan, &mut rng, opts.int_rule)
         .map_err(|e| RunError::Setup(e.0))?;
 

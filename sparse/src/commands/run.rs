@@ -51,6 +51,10 @@ pub struct Args {
     /// passes values through as emitted.
     #[arg(long = "json-style", value_enum, default_value = "storm", value_name = "STYLE")]
     pub json_style: runner::wire::JsonStyle,
+    /// Seed the routing randomness (shuffle groupings deal tuples to tasks in the same
+    /// order on every run); default: a new seed each run.
+    #[arg(long = "seed", value_name = "N")]
+    pub seed: Option<u64>,
 }
 
 /// Runs `sparse run`.
@@ -71,6 +75,7 @@ pub fn exec(args: Args) -> CliResult {
     opts.ackers = args.parallelism.par.or(args.parallelism.ackers);
     opts.summary_json = args.summary_json.clone();
     opts.json_style = args.json_style;
+    opts.seed = args.seed;
     if let Some((_, env)) = &resolved.env
         && let Some(log) = &env.log
     {

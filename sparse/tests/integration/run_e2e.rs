@@ -710,3 +710,62 @@ fn a_cycle_that_drains_runs_through_full_queues() {
     );
     assert!(summary.stop.drained, "{summary:?}");
 }
+
+/// The words a 3-task `sink` got from a 30-tuple spout through a shuffle grouping, by task,
+/// in a run with `seed`.
+fn shuffled_by_task(seed: u64, tag: &str) -> BTreeMap<String, String> {
+    let (s, k) = (
+        Rec::new(&format!("seed-spout-{tag}")),
+        Rec::new(&format!("seed-sink-{tag}")),
+    );
+    let t = topology(
+        "seeded",
+        vec![
+            comp(
+                "src",
+                ComponentKind::Spout,
+                1,
+                &["spout", &s.path(), "30"],
+                &["word", "i"],
+                vec![],
+            ),
+            comp(
+                "sink",
+                ComponentKind::Bolt,
+                3,
+                &["sink", &k.path(), "by-task"],
+                &[],
+                input("src", Grouping::Shuffle),
+            ),
+        ],
+    );
+    let mut o = opts(6.0, json!({}));
+    o.seed = Some(seed);
+    let summary = runner::run(&t, &o).unwrap();
+    assert!(summary.stop.drained, "{summary:?}");
+    k.events("got")
+        .into_iter()
+        .map(|e| {
+            let (word, task) = e.split_once(' ').unwrap();
+            (word.to_string(), task.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_seed_makes_shuffle_grouping_repeatable() {
+    let first = shuffled_by_task(42, "a");
+    let second = shuffled_by_task(42, "b");
+    assert_eq!(first.len(), 30, "{first:?}");
+    // Every tuple reached the same task both times, and the shuffle stays balanced.
+    assert_eq!(first, second);
+    let mut per_task: BTreeMap<&str, usize> = BTreeMap::new();
+    for task in first.values() {
+        *per_task.entry(task).or_default() += 1;
+    }
+    assert_eq!(
+        per_task.values().copied().collect::<Vec<_>>(),
+        [10, 10, 10],
+        "{per_task:?}"
+    );
+}
