@@ -14,7 +14,7 @@
 //! `--pattern`. Each file starts with `==> where <==` and its last `--lines` lines; with `-f`
 //! new lines follow as they are written (polled every second), new files (a restarted
 //! task) included, until Ctrl-C. Only whole lines are printed; a line still being written
-//! waits for its newline. A local file that shrinks (rotated) is read again from its start.
+//! waits for its newline. A file that shrinks (rotated) is read again from its start.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -211,12 +211,21 @@ fn cluster_files(ui: &Ui, id: &str, args: &Args) -> Result<Vec<(Logviewer, Strin
 }
 
 /// Reads `file` from byte `from` to its last whole line; returns the text and the offset
-/// after it.
+/// after it. A file now shorter than `from` (rotated: a new file under the same name) is
+/// read from its start: the logviewer gives no file size, so when `from` is past the end,
+/// one more byte is asked at `from - 1`, which exists unless the file shrank.
 fn read_remote(viewer: &Logviewer, file: &str, from: u64) -> Result<(String, u64), CliError> {
     let mut text = String::new();
     let mut at = from;
     loop {
         match viewer.page(file, Some(at), CHUNK)? {
+            Page::PastEnd
+                if at == from
+                    && from > 0
+                    && viewer.page(file, Some(from - 1), 1)? == Page::PastEnd =>
+            {
+                at = 0;
+            }
             Page::PastEnd => break,
             Page::Text(t) => {
                 let full = t.len() as u64 >= CHUNK;
