@@ -39,7 +39,7 @@ pub fn exec(args: Args) -> CliResult {
             ),
         ));
     }
-    let project = crate::project::Project::open(args.config.as_deref(), &super::cwd()?)?;
+    let project = sparse_project::Project::open(args.config.as_deref(), &super::cwd()?)?;
     let dir = project.root.join("logs");
     let select = super::tail::Args {
         config: None,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::cli::CliResult;
-use crate::storm::ui;
+use sparse_deploy::storm::ui;
 
 use super::stats::{cell, connect_ui, print_table};
 

@@ -1,5 +1,5 @@
 //! `sparse stats`: figures of the running topologies from Storm's UI REST API
-//! ([`crate::storm::ui`]), as streamparse's `stats` shows them.
+//! ([`sparse_deploy::storm::ui`]), as streamparse's `stats` shows them.
 //!
 //! - no `-n`: the cluster (supervisors, slots, executors) and one line per topology;
 //! - `-n NAME`: the topology's figures per time window (emitted, transferred, complete
@@ -13,7 +13,7 @@
 use serde_json::{Value, json};
 
 use crate::cli::CliResult;
-use crate::storm::ui::{self, Ui};
+use sparse_deploy::storm::ui::{self, Ui};
 
 /// Flags of `sparse stats`.
 #[derive(Debug, clap::Args)]
@@ -41,12 +41,12 @@ pub fn connect_ui(
     config: Option<&std::path::Path>,
     environment: Option<&str>,
 ) -> Result<Ui, crate::cli::CliError> {
-    let project = crate::project::Project::open(config, &super::cwd()?)?;
+    let project = sparse_project::Project::open(config, &super::cwd()?)?;
     for w in &project.warnings {
         eprintln!("warning: {w}");
     }
     let env = project.env(environment)?;
-    let nimbus = crate::storm::nimbus_for(env.as_ref())?;
+    let nimbus = sparse_deploy::storm::nimbus_for(env.as_ref())?;
     let port = env
         .as_ref()
         .and_then(|(_, e)| e.ui_port)

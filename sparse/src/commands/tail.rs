@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{CliError, CliResult, EXIT_IO, EXIT_USAGE};
-use crate::storm::ui::{self, Logviewer, Page, Ui};
+use sparse_deploy::storm::ui::{self, Logviewer, Page, Ui};
 
 /// How often `-f` polls.
 const POLL: Duration = Duration::from_secs(1);
@@ -242,7 +242,7 @@ fn read_remote(viewer: &Logviewer, file: &str, from: u64) -> Result<(String, u64
 }
 
 fn local(args: &Args) -> CliResult {
-    let project = crate::project::Project::open(args.config.as_deref(), &super::cwd()?)?;
+    let project = sparse_project::Project::open(args.config.as_deref(), &super::cwd()?)?;
     let dir = project.root.join("logs");
     let mut offsets: BTreeMap<PathBuf, u64> = BTreeMap::new();
     let mut out = Out { last: None };

@@ -4,7 +4,7 @@
 //! log in its supervisor's logviewer.
 
 use crate::cli::CliResult;
-use crate::storm::ui;
+use sparse_deploy::storm::ui;
 
 use super::stats::{connect_ui, print_table};
 
