@@ -87,8 +87,13 @@ fn run(args: Args) -> Result<(), HostError> {
             })?;
         let context: serde_json::Value = serde_json::from_str(&info.context)
             .map_err(|e| HostError::Protocol(format!("the handshake context is not JSON: {e}")))?;
-        let settings =
+        let mut settings =
             LogSettings::from_conf(&conf).map_err(|e| HostError::Config(e.to_string()))?;
+        if settings.path.is_none() {
+            // Under a Storm worker, log next to worker.log, where the logviewer serves it.
+            settings.path =
+                logging::worker_dir::worker_log_dir(std::path::Path::new(&info.pid_dir));
+        }
         if let Some(limit) = max_frame_bytes(&conf)? {
             session.set_max_frame(limit);
         }

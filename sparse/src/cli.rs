@@ -187,6 +187,12 @@ impl From<StormError> for CliError {
     }
 }
 
+impl From<sparse_deploy::storm::ui::UiError> for CliError {
+    fn from(e: sparse_deploy::storm::ui::UiError) -> Self {
+        CliError::new(EXIT_STORM, format!("error: {e}"))
+    }
+}
+
 /// What a subcommand returns.
 pub type CliResult = Result<(), CliError>;
 

@@ -24,11 +24,13 @@
 //!
 //! The other modules: [`conf`] builds the topology conf that `submit` writes into the Flux
 //! YAML (`options`, the `log` block as `streamparse.log.*`, `-p/-w/-a`), and [`hooks`] runs
-//! the `pre_submit`/`post_submit` commands.
+//! the `pre_submit`/`post_submit` commands. [`ui`] reads Storm's UI REST API and logviewer
+//! over HTTP (`sparse stats`, `worker_uptime`, `slot_usage`, `tail`).
 
 pub mod client;
 pub mod conf;
 pub mod hooks;
+pub mod ui;
 
 use std::fmt;
 

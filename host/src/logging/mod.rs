@@ -70,6 +70,7 @@ pub mod format;
 pub mod rotating;
 pub mod sanitize;
 pub mod settings;
+pub mod worker_dir;
 
 use std::cell::Cell;
 use std::fmt;

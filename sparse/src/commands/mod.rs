@@ -47,6 +47,20 @@ registry! {
     List => list,
     /// Kill a topology on the environment's Nimbus.
     Kill => kill,
+    /// Figures of the running topologies (or of one, or one component) from Storm's UI.
+    Stats => stats,
+    /// Every worker of every running topology, with its uptime, from Storm's UI.
+    #[command(name = "worker_uptime", alias = "worker-uptime")]
+    WorkerUptime => worker_uptime,
+    /// Worker slots per supervisor and the topologies holding them, from Storm's UI.
+    #[command(name = "slot_usage", alias = "slot-usage")]
+    SlotUsage => slot_usage,
+    /// Show (-f: follow) the task logs of a topology: on a cluster through Storm's
+    /// logviewer (-e ENV), else those of local `sparse run`s.
+    Tail => tail,
+    /// Delete the task logs of local `sparse run`s.
+    #[command(name = "remove_logs", alias = "remove-logs")]
+    RemoveLogs => remove_logs,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions => completions,
 }

@@ -57,3 +57,6 @@ mod storm_cluster;
 mod storm_interop;
 /// The runner's Storm-style JSON against Storm 2.8.3's own JSON code (Java).
 mod storm_json;
+/// `sparse stats`, `worker_uptime`, `slot_usage`, `tail`, `remove_logs` against recorded
+/// Storm UI and logviewer answers.
+mod ui_commands;

@@ -15,7 +15,12 @@
 //!    and the word counters log `counted N words` (so tuples flow through Storm);
 //! 4. a plain resubmission fails (exit 5, name already running); `submit -f` kills the old
 //!    one, waits until it is gone, and submits again (a new topology id);
-//! 5. `sparse kill` removes it: `sparse list` no longer shows it.
+//!    The `-f` resubmission goes through an env with no `log` block: its tasks must then
+//!    log into their worker's log folder, `<storm.log.dir>/workers-artifacts/<id>/<port>/`,
+//!    where Storm's logviewer serves them;
+//! 5. `sparse kill` removes it: `sparse list` no longer shows it, and no process whose pid
+//!    was in the topology's worker pid folders (its `sparse-host` tasks and the worker JVM)
+//!    is left running.
 //!
 //! Steps 1b and 3b (from [`crate::quickstart_storm`]) use the same cluster for a project
 //! made by `sparse quickstart` outside the repository, with a bolt added: `sparse submit`
@@ -176,6 +181,56 @@ fn max_counted(logs: &Path) -> u64 {
     best
 }
 
+/// The task log files in `<cluster>/logs/workers-artifacts/<id>/*/`.
+fn worker_folder_task_logs(cluster: &Path, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let topo = cluster.join("logs/workers-artifacts").join(id);
+    for port in fs::read_dir(topo).into_iter().flatten().flatten() {
+        for f in fs::read_dir(port.path()).into_iter().flatten().flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name.starts_with("streamparse_") {
+                out.push(name);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The pids in the pid folders of topology `id`'s workers
+/// (`<storm.local.dir>/workers/<worker>/pids/<pid>`: each `sparse-host` task's, from the
+/// multi-lang handshake, and the worker JVM's; a worker's `artifacts` link names its
+/// topology).
+fn task_pids(cluster: &Path, id: &str) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for w in fs::read_dir(cluster.join("local/workers"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let of_topology = fs::read_link(w.path().join("artifacts"))
+            .is_ok_and(|l| l.to_string_lossy().contains(id));
+        if !of_topology {
+            continue;
+        }
+        for p in fs::read_dir(w.path().join("pids"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
 #[test]
 fn submit_list_kill_on_a_real_storm_cluster() {
     if std::env::var_os("SPARSE_SKIP_STORM_CLUSTER").is_some() {
@@ -211,6 +266,15 @@ fn submit_list_kill_on_a_real_storm_cluster() {
                     "topology.message.timeout.secs": 30
                 },
                 "post_submit": ["sh", "-c", "printf '%s %s %s %s\\n' \"$1\" \"$2\" \"$SPARSE_HOOK\" \"$SPARSE_JAR\" >> hooks.txt", "hook"]
+            },
+            // No `log` block: tasks log into their worker's log folder.
+            "cluster-worker-logs": {
+                "nimbus": cluster.nimbus,
+                "options": {
+                    "topology.max.spout.pending": 500,
+                    "topology.message.timeout.secs": 30
+                },
+                "post_submit": ["sh", "-c", "printf '%s %s %s %s\\n' \"$1\" \"cluster\" \"$SPARSE_HOOK\" \"$SPARSE_JAR\" >> hooks.txt", "hook"]
             }
         }
     });
@@ -283,7 +347,15 @@ fn submit_list_kill_on_a_real_storm_cluster() {
     let o = sparse(
         &project,
         &cluster,
-        &["submit", "-e", "cluster", "--no-build", "-f", "--wait", "1"],
+        &[
+            "submit",
+            "-e",
+            "cluster-worker-logs",
+            "--no-build",
+            "-f",
+            "--wait",
+            "1",
+        ],
     );
     assert!(o.status.success(), "sparse submit -f: {}", show(&o));
     eprintln!("submit -f took {:.1} s", t.elapsed().as_secs_f64());
@@ -293,6 +365,21 @@ fn submit_list_kill_on_a_real_storm_cluster() {
     let hooks = fs::read_to_string(project.join("hooks.txt")).unwrap();
     // pre (1st), post (1st), pre (refused resubmit: hooks run before Storm refuses), pre, post
     assert_eq!(hooks.lines().count(), 5, "{hooks}");
+    // 4b. no log path: the task logs are in the worker's log folder, next to worker.log.
+    let t = Instant::now();
+    let in_worker_folder = wait_for("task logs in the worker's log folder", 120, || {
+        let names = worker_folder_task_logs(&cluster.dir, &second_id);
+        names
+            .iter()
+            .any(|n| n.starts_with("streamparse_wordcount_word-counter_"))
+            .then_some(names)
+    });
+    eprintln!(
+        "task logs in the worker folder after {:.1} s: {in_worker_folder:?}",
+        t.elapsed().as_secs_f64()
+    );
+    let pids = task_pids(&cluster.dir, &second_id);
+    assert!(pids.len() >= 3, "pids of {second_id}: {pids:?}");
 
     // 5. kill
     let o = sparse(
@@ -306,6 +393,15 @@ fn submit_list_kill_on_a_real_storm_cluster() {
             .is_none()
             .then_some(())
     });
+    let t = Instant::now();
+    wait_for("no process of the killed topology left", 60, || {
+        pids.iter().all(|p| !alive(*p)).then_some(())
+    });
+    eprintln!(
+        "all {} processes of the worker pid folders gone {:.1} s after the topology left sparse list",
+        pids.len(),
+        t.elapsed().as_secs_f64()
+    );
     let o = sparse(
         &project,
         &cluster,
