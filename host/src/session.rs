@@ -545,7 +545,8 @@ impl<R: Read, W: Write> Session<R, W> {
             stream: (!stream.is_empty() && stream != "default").then_some(stream),
             // See the JSON path for why 2^32 is added.
             task: (e.direct_task != 0).then_some(e.direct_task + DIRECT_TASK_OFFSET),
-            need_task_ids: want_ids,
+            // As on the JSON wire, where a direct emit leaves the field out (true).
+            need_task_ids: want_ids || e.direct_task != 0,
             anchors: &anchors,
             id: (self.is_spout && !message_id.is_empty()).then_some(message_id),
             values,

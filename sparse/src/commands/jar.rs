@@ -34,6 +34,9 @@ pub struct Args {
     /// Do not embed flux-core (the cluster must provide Flux).
     #[arg(long = "no-flux-core")]
     pub no_flux_core: bool,
+    /// Keep Storm's JSON serializer: do not compile and pack sparse's fast-wire serializer.
+    #[arg(long = "json-wire")]
+    pub json_wire: bool,
 }
 
 /// Runs `sparse jar`.
@@ -82,6 +85,7 @@ pub fn exec(args: Args) -> CliResult {
     );
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
+    req.serializer_class = super::fast_wire_class(&root, args.json_wire, &req.conf, "sparse jar");
     let out = super::build_jar(&req)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
     eprintln!(
@@ -98,6 +102,12 @@ pub fn exec(args: Args) -> CliResult {
             .as_ref()
             .map_or_else(|| "not embedded".to_string(), |p| p.display().to_string()),
         out.yaml.display(),
+    );
+    eprintln!(
+        "[sparse jar] multi-lang serializer: {}",
+        out.multilang_serializer
+            .as_deref()
+            .unwrap_or("Storm's JSON serializer")
     );
     eprintln!(
         "[sparse jar] submit with: storm jar {} {} --remote --resource {}",
