@@ -1,4 +1,4 @@
-//! sparse's Storm serializer (`sparse/src/jar/java/org/sparse/storm/SparseSerializer.java`)
+//! sparse's Storm serializer (`deploy/src/jar/java/org/sparse/storm/SparseSerializer.java`)
 //! against Storm 2.8.3's own `JsonSerializer`, through a small Java program
 //! (`storm/test-fixtures/fast-wire/FastWireCheck.java`), both compiled here:
 //!
@@ -30,7 +30,7 @@ fn compile(dir: &Path) -> String {
     let javac = Command::new("javac")
         .args(["-Xlint:all", "-Werror", "-cp", &cp, "-d"])
         .arg(dir)
-        .arg(repo_root().join("sparse/src/jar/java/org/sparse/storm/SparseSerializer.java"))
+        .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseSerializer.java"))
         .arg(repo_root().join("storm/test-fixtures/fast-wire/FastWireCheck.java"))
         .output()
         .expect("javac runs");
