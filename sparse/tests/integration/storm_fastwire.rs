@@ -282,3 +282,134 @@ fn component_messages_decode_to_the_same_java_objects() {
         assert!(got.contains(want), "{got}\nwanted {want}");
     }
 }
+
+/// Extracts the entries under `prefix` of a zip into `dir` (prefix removed).
+fn extract(zip_path: &Path, prefix: &str, dir: &Path) {
+    let f = std::fs::File::open(zip_path).unwrap();
+    let mut z = zip::ZipArchive::new(f).unwrap();
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).unwrap();
+        let name = e.name().unwrap().into_owned();
+        let Some(rel) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        if rel.is_empty() || e.is_dir() {
+            continue;
+        }
+        let out = dir.join(rel);
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        let mut w = std::fs::File::create(out).unwrap();
+        std::io::copy(&mut e, &mut w).unwrap();
+    }
+}
+
+/// Rust spout → Storm's own Python `storm.py` splitter (flux-core's `splitsentence.py`) →
+/// Rust counters, in LocalCluster with sparse's serializer on: the Rust tasks speak the fast
+/// wire, the Python one stays on JSON through the same serializer class, and every sentence
+/// is counted with none failed.
+#[test]
+fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
+    use crate::storm_interop::{
+        assert_fast_wire, ensure_binaries, of, sparse_jar, storm_lock, task_logs,
+    };
+    if !storm_available("storm_mixed_topology_python_between_rust_on_the_fast_wire") {
+        return;
+    }
+    ensure_binaries();
+    let tmp = TempDir::new("storm-mixed");
+    let logs = tmp.0.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let opts = [
+        "topology.subprocess.timeout.secs=10".to_string(),
+        "topology.max.spout.pending=200".to_string(),
+        format!("streamparse.log.path={}", logs.display()),
+    ];
+    let mut args = vec!["-n", "wordcount.yaml", "--no-flux-core"];
+    args.extend(opts.iter().flat_map(|o| ["-o", o.as_str()]));
+    let jar = sparse_jar(&args, &tmp.0.join("wordcount.jar"));
+
+    // The splitter becomes Python: the YAML's command, and the programs in resources/.
+    let yaml = std::fs::read_to_string(jar.with_extension("yaml")).unwrap();
+    let rust_splitter =
+        "  - - sh\n    - sparse-host.sh\n    - --component\n    - wordcount::SentenceSplitter\n";
+    assert!(yaml.contains(rust_splitter), "{yaml}");
+    assert!(
+        yaml.contains("topology.multilang.serializer: org.sparse.storm.SparseSerializer"),
+        "{yaml}"
+    );
+    let yaml = yaml.replace(rust_splitter, "  - - python3\n    - splitsentence.py\n");
+    let mixed_yaml = tmp.0.join("mixed.yaml");
+    std::fs::write(&mixed_yaml, yaml).unwrap();
+    let resources = tmp.0.join("resources");
+    extract(&jar, "resources/", &resources);
+    let flux = std::fs::read_dir(storm_deps().join("lib"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("flux-core-")
+        })
+        .unwrap();
+    extract(&flux, "resources/", &resources);
+    assert!(resources.join("splitsentence.py").is_file());
+    assert!(resources.join("storm.py").is_file());
+
+    let _g = storm_lock();
+    let run_dir = tmp.0.join("run");
+    let out = Command::new(repo_root().join("storm/run-local.sh"))
+        .args(["--ttl", "25", "--run-dir"])
+        .arg(&run_dir)
+        .arg("--classpath")
+        .arg(&jar)
+        .arg(&mixed_yaml)
+        .arg(&resources)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let storm_log = std::fs::read_to_string(run_dir.join("storm.log")).unwrap();
+    let before = storm_log
+        .split("STOPPING LOCAL MODE CLUSTER")
+        .next()
+        .unwrap();
+    assert!(
+        !before.contains("Halting process"),
+        "a task died:\n{before}"
+    );
+
+    let tl = task_logs(&logs, "wordcount");
+    let comps: Vec<&str> = tl.iter().map(|l| l.component.as_str()).collect();
+    assert_eq!(comps.len(), 3, "only the Rust tasks log here: {comps:?}");
+    assert_eq!(of(&tl, "sentence-spout").len(), 1);
+    assert_eq!(of(&tl, "word-counter").len(), 2);
+    assert_fast_wire(&tl);
+    let spout = of(&tl, "sentence-spout")[0];
+    assert!(
+        !spout.lines.iter().any(|l| l.contains("failed; replaying")),
+        "a sentence failed"
+    );
+    let words: u64 = of(&tl, "word-counter")
+        .iter()
+        .map(|l| {
+            l.lines
+                .iter()
+                .filter_map(|x| {
+                    x.split("counted ")
+                        .nth(1)?
+                        .split(' ')
+                        .next()?
+                        .parse::<u64>()
+                        .ok()
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .sum();
+    eprintln!("mixed topology in Storm: {words} words counted");
+    assert!(
+        words >= 2000,
+        "{words} words counted through the Python splitter"
+    );
+}
