@@ -39,6 +39,9 @@ pub const EXIT_CODES: &str = "\
 Plugins are searched in: each --plugin-dir, $SPARSE_PLUGIN_PATH, <dir of sparse-host>/plugins,
 <dir of sparse-host>, ./plugins.
 
+Wire: JSON, or the binary fast wire when Storm's serializer offers it in the handshake
+(sparse's org.sparse.storm.SparseSerializer, or `sparse run`). SPARSE_WIRE=json declines it.
+
 Exit codes:
   0  end of input (Storm closed stdin)      5  plugin unusable (load error, ABI mismatch)
   1  the component failed (Err or panic)    6  spout/bolt mismatch with Storm's traffic

@@ -79,6 +79,9 @@ fn run(args: Args) -> Result<(), HostError> {
 
     let stdin = std::io::stdin().lock();
     let mut session = Session::new(stdin, protocol_out);
+    // `SPARSE_WIRE=json` declines the fast wire when Storm offers it (for comparison and
+    // debugging); anything else accepts it.
+    session.set_force_json(std::env::var("SPARSE_WIRE").is_ok_and(|w| w == "json"));
     let info = session.handshake()?;
     let result = (|| {
         let conf: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&info.conf)
@@ -118,7 +121,7 @@ fn run(args: Args) -> Result<(), HostError> {
         session.set_log(handle);
         session.set_declared_streams(&context);
         log::info!(
-            "sparse-host {} running {}::{} ({}, plugin {} {} from {}), task {}, pid {}",
+            "sparse-host {} running {}::{} ({}, plugin {} {} from {}), task {}, pid {}, {} wire",
             env!("CARGO_PKG_VERSION"),
             name.krate,
             component.name(),
@@ -127,7 +130,8 @@ fn run(args: Args) -> Result<(), HostError> {
             plugin.version(),
             plugin.path.display(),
             id.task_id,
-            id.pid
+            id.pid,
+            if session.is_fast() { "fast" } else { "JSON" }
         );
         Ok(())
     })();

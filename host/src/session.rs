@@ -23,6 +23,7 @@ use plugin_api::abi::{
     TupleV1,
 };
 use sparse_protocol::component::{self, BoltTuple, FrameKind, Handshake, SpoutCommand, TupleView};
+use sparse_protocol::fastwire::{self, StormMsg};
 use sparse_protocol::frame::FrameReader;
 use sparse_protocol::json;
 
@@ -81,6 +82,10 @@ pub struct Session<R: Read, W: Write> {
     last_error: Option<String>,
     emitted: u64,
     is_spout: bool,
+    /// Speaking the fast wire ([`fastwire`]) since the handshake.
+    fast: bool,
+    /// Refuse the fast wire even when Storm offers it.
+    force_json: bool,
     api: HostApiV1,
 }
 
@@ -104,6 +109,8 @@ impl<R: Read, W: Write> Session<R, W> {
             last_error: None,
             emitted: 0,
             is_spout: false,
+            fast: false,
+            force_json: false,
             api: HostApiV1 {
                 struct_size: std::mem::size_of::<HostApiV1>(),
                 abi_major: ABI_MAJOR,
@@ -119,8 +126,21 @@ impl<R: Read, W: Write> Session<R, W> {
         })
     }
 
+    /// Stays on JSON even when Storm offers the fast wire (`SPARSE_WIRE=json`). Call before
+    /// [`handshake`](Self::handshake).
+    pub fn set_force_json(&mut self, force: bool) {
+        self.force_json = force;
+    }
+
+    /// True when this task speaks the fast wire (decided by the handshake).
+    pub fn is_fast(&self) -> bool {
+        self.fast
+    }
+
     /// Reads the setup message, creates `<pidDir>/<pid>` and queues the `{"pid": N}` reply
-    /// (the first message this task sends).
+    /// (the first message this task sends). When the setup message offers the fast wire
+    /// (`"sparseWire":"sparse-bin-1"`, see [`fastwire`]) and JSON is not forced, the reply
+    /// accepts it and everything after the reply, both ways, is binary.
     pub fn handshake(&mut self) -> Result<HandshakeInfo, HostError> {
         let mut frame = Vec::new();
         let text = match self.reader.read_frame_str(&mut frame) {
@@ -137,6 +157,7 @@ impl<R: Read, W: Write> Session<R, W> {
                 "the handshake is not {{\"conf\":{{…}},\"pidDir\":\"…\",\"context\":{{…}}}}: {e}"
             ))
         })?;
+        let offered = fastwire::offered(text);
         let pid = std::process::id();
         let dir = std::path::Path::new(hs.pid_dir.as_ref());
         std::fs::create_dir_all(dir)
@@ -149,6 +170,13 @@ impl<R: Read, W: Write> Session<R, W> {
             })?;
         self.out.extend_from_slice(b"{\"pid\":");
         json::write_i64(&mut self.out, i64::from(pid));
+        if offered && !self.force_json {
+            self.out.extend_from_slice(b",\"");
+            self.out.extend_from_slice(fastwire::OFFER_KEY.as_bytes());
+            self.out.extend_from_slice(b"\":");
+            json::write_str(&mut self.out, fastwire::WIRE_NAME);
+            self.fast = true;
+        }
         self.out.extend_from_slice(b"}\nend\n");
         Ok(HandshakeInfo {
             conf: hs.conf.get().to_owned(),
@@ -210,6 +238,9 @@ impl<R: Read, W: Write> Session<R, W> {
     }
 
     fn write_error(&mut self, msg: &str) {
+        if self.fast {
+            return fastwire::write_error(&mut self.out, msg);
+        }
         self.out
             .extend_from_slice(b"{\"command\":\"error\",\"msg\":");
         json::write_str(&mut self.out, msg);
@@ -217,6 +248,9 @@ impl<R: Read, W: Write> Session<R, W> {
     }
 
     fn write_sync(&mut self) {
+        if self.fast {
+            return fastwire::write_sync(&mut self.out);
+        }
         self.out.extend_from_slice(b"{\"command\":\"sync\"}\nend\n");
     }
 
@@ -225,6 +259,10 @@ impl<R: Read, W: Write> Session<R, W> {
         let Some(log) = self.log else { return };
         log.drain_storm_records(&mut self.storm_records);
         for (level, msg) in self.storm_records.drain(..) {
+            if self.fast {
+                fastwire::write_log(&mut self.out, i32::from(level), &msg);
+                continue;
+            }
             self.out.extend_from_slice(b"{\"command\":\"log\",\"msg\":");
             json::write_str(&mut self.out, &msg);
             self.out.extend_from_slice(b",\"level\":");
@@ -263,10 +301,37 @@ impl<R: Read, W: Write> Session<R, W> {
                 log.flush();
             }
         }
-        match self.reader.read_frame_str(frame) {
-            Ok(Some(_)) => Ok(true),
-            Ok(None) => Ok(false),
-            Err(e) => Err(HostError::Protocol(e.to_string())),
+        let r = if self.fast {
+            self.reader.read_sized_frame(frame)
+        } else {
+            self.reader.read_frame_str(frame).map(|f| f.is_some())
+        };
+        r.map_err(|e| HostError::Protocol(e.to_string()))
+    }
+
+    /// Task-id list (array), tuple or command (object), or neither, on either wire.
+    fn kind(&self, frame: &[u8]) -> FrameKind {
+        if !self.fast {
+            return component::frame_kind(frame);
+        }
+        match fastwire::kind(frame) {
+            Some(fastwire::M_TASK_IDS) => FrameKind::Array,
+            Some(fastwire::M_TUPLE | fastwire::M_SPOUT) => FrameKind::Object,
+            _ => FrameKind::Other,
+        }
+    }
+
+    fn describe(&self, frame: &[u8]) -> String {
+        if self.fast {
+            let shown = &frame[..frame.len().min(32)];
+            let hex: Vec<String> = shown.iter().map(|b| format!("{b:02x}")).collect();
+            format!(
+                "a {}-byte fast-wire message starting {}",
+                frame.len(),
+                hex.join(" ")
+            )
+        } else {
+            lossy(frame)
         }
     }
 
@@ -282,13 +347,19 @@ impl<R: Read, W: Write> Session<R, W> {
             if !self.read_frame(frame)? {
                 return Ok(false);
             }
-            match component::frame_kind(frame) {
+            match self.kind(frame) {
                 FrameKind::Object => return Ok(true),
                 FrameKind::Array => {
                     log::warn!(
                         "ignoring a task-id list that no emit asked for: {}",
-                        lossy(frame)
+                        self.describe(frame)
                     );
+                }
+                FrameKind::Other if self.fast => {
+                    return Err(HostError::Protocol(format!(
+                        "expected a tuple, spout command or task ids, got {}",
+                        self.describe(frame)
+                    )));
                 }
                 FrameKind::Other => {
                     return Err(HostError::Protocol(format!(
@@ -310,7 +381,21 @@ impl<R: Read, W: Write> Session<R, W> {
                     "input ended while waiting for the task ids of an emit".into(),
                 ));
             }
-            match component::frame_kind(&frame) {
+            if self.fast && self.kind(&frame) == FrameKind::Array {
+                let ids = match fastwire::decode_storm_msg(&frame, &mut Vec::new()) {
+                    Ok(StormMsg::TaskIds(ids)) => ids,
+                    Ok(_) => unreachable!("kind checked"),
+                    Err(e) => {
+                        return Err(HostError::Protocol(format!(
+                            "bad task-id list ({e}): {}",
+                            self.describe(&frame)
+                        )));
+                    }
+                };
+                self.spare.push(frame);
+                return Ok(ids);
+            }
+            match self.kind(&frame) {
                 FrameKind::Array => {
                     // SAFETY: read_frame checked UTF-8.
                     let text = unsafe { std::str::from_utf8_unchecked(&frame) };
@@ -324,7 +409,7 @@ impl<R: Read, W: Write> Session<R, W> {
                 FrameKind::Other => {
                     return Err(HostError::Protocol(format!(
                         "expected a task-id list, got {}",
-                        lossy(&frame)
+                        self.describe(&frame)
                     )));
                 }
             }
@@ -403,6 +488,9 @@ impl<R: Read, W: Write> Session<R, W> {
             log::error!("emit without values refused");
             return STATUS_INVALID;
         }
+        if self.fast {
+            return self.emit_fast(e, stream, values, message_id);
+        }
         let out = &mut self.out;
         out.extend_from_slice(b"{\"command\":\"emit\",\"tuple\":");
         out.extend_from_slice(values.as_bytes());
@@ -439,6 +527,40 @@ impl<R: Read, W: Write> Session<R, W> {
             out.extend_from_slice(b",\"need_task_ids\":false");
         }
         out.extend_from_slice(b"}\nend\n");
+        self.after_emit(e, want_ids)
+    }
+
+    /// The emit on the fast wire: the same message, values converted from the component's
+    /// JSON to binary.
+    fn emit_fast(&mut self, e: &EmitV1, stream: &str, values: &str, message_id: &str) -> i32 {
+        let mut anchors: Vec<&str> = Vec::new();
+        if !self.is_spout && e.anchor_count > 0 && !e.anchors.is_null() {
+            // SAFETY: `anchor_count` borrowed strings, per the ABI.
+            let raw = unsafe { std::slice::from_raw_parts(e.anchors, e.anchor_count) };
+            // SAFETY: borrowed raw JSON ids.
+            anchors.extend(raw.iter().map(|a| unsafe { a.as_str() }));
+        }
+        let want_ids = e.need_task_ids != 0 && e.direct_task == 0;
+        let parts = fastwire::EmitParts {
+            stream: (!stream.is_empty() && stream != "default").then_some(stream),
+            // See the JSON path for why 2^32 is added.
+            task: (e.direct_task != 0).then_some(e.direct_task + DIRECT_TASK_OFFSET),
+            // As on the JSON wire, where a direct emit leaves the field out (true).
+            need_task_ids: want_ids || e.direct_task != 0,
+            anchors: &anchors,
+            id: (self.is_spout && !message_id.is_empty()).then_some(message_id),
+            values,
+        };
+        if let Err(err) = fastwire::write_emit(&mut self.out, &parts) {
+            let msg = format!("{}: emit refused: {err}", self.whoami);
+            log::error!("{msg}");
+            self.refusal = Some(msg);
+            return STATUS_INVALID;
+        }
+        self.after_emit(e, want_ids)
+    }
+
+    fn after_emit(&mut self, e: &EmitV1, want_ids: bool) -> i32 {
         self.emitted += 1;
         if want_ids {
             let ids = match self.flush().and_then(|()| self.read_task_ids()) {
@@ -469,6 +591,20 @@ impl<R: Read, W: Write> Session<R, W> {
         if id.is_empty() {
             return STATUS_INVALID;
         }
+        if self.fast {
+            let is_fail = command.starts_with(b"{\"command\":\"fail");
+            if let Err(err) = fastwire::write_ack_fail(&mut self.out, is_fail, id) {
+                log::error!("ack/fail of id {id} refused: {err}");
+                return STATUS_INVALID;
+            }
+            return match self.maybe_flush() {
+                Ok(()) => STATUS_OK,
+                Err(err) => {
+                    self.failure = Some(err);
+                    STATUS_HOST_FAILED
+                }
+            };
+        }
         self.out.extend_from_slice(command);
         self.out.extend_from_slice(id.as_bytes());
         self.out.extend_from_slice(b"}\nend\n");
@@ -496,6 +632,15 @@ impl<R: Read, W: Write> Session<R, W> {
     fn metrics(&mut self, name: &str, params: &str) -> i32 {
         if name.is_empty() {
             return STATUS_INVALID;
+        }
+        if self.fast {
+            return match fastwire::write_metrics(&mut self.out, name, params) {
+                Ok(()) => STATUS_OK,
+                Err(err) => {
+                    log::error!("metrics {name:?} refused: {err}");
+                    STATUS_INVALID
+                }
+            };
         }
         self.out
             .extend_from_slice(b"{\"command\":\"metrics\",\"name\":");
@@ -696,16 +841,23 @@ fn bolt_loop<R: Read, W: Write>(
     let process = vtable.process.expect("checked at load");
     let tick = vtable.tick;
     let mut frame = Vec::with_capacity(4096);
+    let mut scratch = Vec::with_capacity(4096);
+    // SAFETY: no plugin call in progress.
+    let fast = unsafe { (*sp).fast };
     loop {
         // SAFETY: no plugin call in progress.
         if !unsafe { (*sp).next_command(&mut frame)? } {
             return Ok(());
         }
-        // SAFETY: next_command checked UTF-8.
-        let text = unsafe { std::str::from_utf8_unchecked(&frame) };
-        let t = match TupleView::parse(text) {
-            Ok(t) => t,
-            Err(e) => return Err(not_a_tuple(component, text, e)),
+        let t = if fast {
+            fast_tuple(component, &frame, &mut scratch)?
+        } else {
+            // SAFETY: next_command checked UTF-8.
+            let text = unsafe { std::str::from_utf8_unchecked(&frame) };
+            match TupleView::parse(text) {
+                Ok(t) => t,
+                Err(e) => return Err(not_a_tuple(component, text, e)),
+            }
         };
         if t.is_heartbeat() {
             // SAFETY: no plugin call in progress.
@@ -731,6 +883,68 @@ fn bolt_loop<R: Read, W: Write>(
     }
 }
 
+/// A bolt tuple from the fast wire, with its id and values as JSON text in `scratch`.
+fn fast_tuple<'a>(
+    component: Component,
+    frame: &'a [u8],
+    scratch: &'a mut Vec<u8>,
+) -> Result<TupleView<'a>, HostError> {
+    let msg = fastwire::decode_storm_msg(frame, scratch)
+        .map_err(|e| HostError::Protocol(format!("bad fast-wire message from Storm: {e}")))?;
+    let (id, comp, stream, task, values) = match msg {
+        StormMsg::Tuple {
+            id,
+            comp,
+            stream,
+            task,
+            values,
+        } => (id, comp, stream, task, values),
+        StormMsg::Spout { command, .. } => {
+            return Err(HostError::WrongRole(format!(
+                "{} is a bolt, but Storm sent it the spout command {command:?}; name a bolt here, or use this component in a spout spec",
+                component.name()
+            )));
+        }
+        StormMsg::TaskIds(_) => unreachable!("next_command returns tuples and commands"),
+    };
+    // decode_storm_msg writes JSON text, which is UTF-8.
+    let text = |r: (usize, usize)| std::str::from_utf8(&scratch[r.0..r.1]).unwrap_or("");
+    Ok(TupleView {
+        id: text(id),
+        comp: comp.map(std::borrow::Cow::Borrowed),
+        stream: std::borrow::Cow::Borrowed(stream),
+        task,
+        values: text(values),
+    })
+}
+
+/// A spout command from the fast wire: its name and id (JSON text in `scratch`).
+fn fast_command<'a>(
+    component: Component,
+    frame: &'a [u8],
+    scratch: &'a mut Vec<u8>,
+) -> Result<SpoutCommand<'a>, HostError> {
+    let msg = fastwire::decode_storm_msg(frame, scratch)
+        .map_err(|e| HostError::Protocol(format!("bad fast-wire message from Storm: {e}")))?;
+    match msg {
+        StormMsg::Spout { command, id } => {
+            let id = std::str::from_utf8(&scratch[id.0..id.1]).unwrap_or("\"\"");
+            let id = (id != "\"\"")
+                .then(|| serde_json::from_str::<&serde_json::value::RawValue>(id).ok())
+                .flatten();
+            Ok(SpoutCommand {
+                command: std::borrow::Cow::Borrowed(command),
+                id,
+            })
+        }
+        StormMsg::Tuple { .. } => Err(HostError::WrongRole(format!(
+            "{} is a spout, but Storm sent it a tuple; name a spout here, or use this component in a bolt spec",
+            component.name()
+        ))),
+        StormMsg::TaskIds(_) => unreachable!("next_command returns tuples and commands"),
+    }
+}
+
 fn not_a_tuple(component: Component, text: &str, e: serde_json::Error) -> HostError {
     if let Ok(cmd) = serde_json::from_str::<SpoutCommand>(text) {
         return HostError::WrongRole(format!(
@@ -745,6 +959,33 @@ fn not_a_tuple(component: Component, text: &str, e: serde_json::Error) -> HostEr
     ))
 }
 
+/// A spout command from the JSON wire.
+fn json_command(component: Component, text: &str) -> Result<SpoutCommand<'_>, HostError> {
+    // `next` is most of a spout's traffic and Storm writes it in one of two key
+    // orders: recognise it without a parse.
+    if NEXT_FRAMES.contains(&text) {
+        return Ok(SpoutCommand {
+            command: "next".into(),
+            id: None,
+        });
+    }
+    match serde_json::from_str::<SpoutCommand>(text) {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            if serde_json::from_str::<BoltTuple>(text).is_ok() {
+                return Err(HostError::WrongRole(format!(
+                    "{} is a spout, but Storm sent it a tuple; name a spout here, or use this component in a bolt spec",
+                    component.name()
+                )));
+            }
+            Err(HostError::Protocol(format!(
+                "expected a spout command, got {}: {e}",
+                lossy(text.as_bytes())
+            )))
+        }
+    }
+}
+
 fn spout_loop<R: Read, W: Write>(
     sp: *mut Session<R, W>,
     component: Component,
@@ -752,36 +993,20 @@ fn spout_loop<R: Read, W: Write>(
 ) -> Result<(), HostError> {
     let v = component.vtable;
     let mut frame = Vec::with_capacity(256);
+    let mut scratch = Vec::with_capacity(256);
+    // SAFETY: no plugin call in progress.
+    let fast = unsafe { (*sp).fast };
     loop {
         // SAFETY: no plugin call in progress.
         if !unsafe { (*sp).next_command(&mut frame)? } {
             return Ok(());
         }
-        // SAFETY: next_command checked UTF-8.
-        let text = unsafe { std::str::from_utf8_unchecked(&frame) };
-        // `next` is most of a spout's traffic and Storm writes it in one of two key
-        // orders: recognise it without a parse.
-        let cmd: SpoutCommand = if NEXT_FRAMES.contains(&text) {
-            SpoutCommand {
-                command: "next".into(),
-                id: None,
-            }
+        let cmd: SpoutCommand = if fast {
+            fast_command(component, &frame, &mut scratch)?
         } else {
-            match serde_json::from_str::<SpoutCommand>(text) {
-                Ok(c) => c,
-                Err(e) => {
-                    if serde_json::from_str::<BoltTuple>(text).is_ok() {
-                        return Err(HostError::WrongRole(format!(
-                            "{} is a spout, but Storm sent it a tuple; name a spout here, or use this component in a bolt spec",
-                            component.name()
-                        )));
-                    }
-                    return Err(HostError::Protocol(format!(
-                        "expected a spout command, got {}: {e}",
-                        lossy(text.as_bytes())
-                    )));
-                }
-            }
+            // SAFETY: next_command checked UTF-8 (JSON wire).
+            let text = unsafe { std::str::from_utf8_unchecked(&frame) };
+            json_command(component, text)?
         };
         let id = SpStr::new(cmd.id.map_or("\"\"", |r| r.get()));
         // SAFETY: no plugin call in progress.

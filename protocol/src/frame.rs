@@ -195,6 +195,58 @@ impl<R: Read> FrameReader<R> {
     pub fn get_ref(&self) -> &R {
         self.inner.get_ref()
     }
+
+    /// Reads one fast-wire message ([`crate::fastwire`]): a big-endian `u32` length, then
+    /// that many bytes, into `out` (cleared first). The same reader serves both framings, so
+    /// a task can switch from JSON to the fast wire after its handshake without losing
+    /// buffered bytes. `Ok(false)` at a clean end of input (between messages).
+    pub fn read_sized_frame(&mut self, out: &mut Vec<u8>) -> Result<bool, FrameError> {
+        out.clear();
+        let mut len = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            match self.inner.read(&mut len[got..]) {
+                Ok(0) if got == 0 => return Ok(false),
+                Ok(0) => {
+                    return Err(FrameError::UnexpectedEof {
+                        partial: format!("{} of the 4 length bytes", got),
+                    });
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(FrameError::Io(e)),
+            }
+        }
+        let n = u32::from_be_bytes(len) as usize;
+        if n == 0 {
+            return Err(FrameError::EmptyMessage);
+        }
+        if n > self.max_frame {
+            return Err(FrameError::TooLarge {
+                limit: self.max_frame,
+                partial: format!("a fast-wire message announcing {n} bytes"),
+            });
+        }
+        out.resize(n, 0);
+        let mut at = 0;
+        while at < n {
+            match self.inner.read(&mut out[at..]) {
+                Ok(0) => {
+                    let shown = &out[..at.min(200)];
+                    return Err(FrameError::UnexpectedEof {
+                        partial: format!(
+                            "{at} of {n} bytes of a fast-wire message: {}",
+                            String::from_utf8_lossy(shown)
+                        ),
+                    });
+                }
+                Ok(k) => at += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(FrameError::Io(e)),
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// Writes one message: `json`, then `\nend\n`. Does not flush.

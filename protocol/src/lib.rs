@@ -9,6 +9,8 @@
 //!   CRLF line ends and messages split across reads, exactly like Storm's Java reader.
 //! * [`component`]: borrowed, zero-copy views of the messages Storm sends to a component
 //!   (handshake, bolt tuples, spout commands), where tuple values and ids stay raw JSON.
+//! * [`fastwire`]: the binary framing sparse-host and sparse's Storm serializer switch to
+//!   after a JSON handshake that offers it.
 //! * [`plugin_file`]: the plugin file a `CRATE::TYPE` names (`libcrate.so`).
 //! * [`json`]: small helpers to write JSON strings and values into an output buffer without
 //!   building a DOM.
@@ -29,6 +31,7 @@
 
 pub mod array;
 pub mod component;
+pub mod fastwire;
 pub mod frame;
 pub mod json;
 pub mod plugin_file;

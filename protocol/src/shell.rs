@@ -64,6 +64,22 @@ pub enum ShellMsg {
     },
 }
 
+impl ShellMsg {
+    /// The command's name as it appears on the JSON wire (`emit`, `ack`, `sync`, …).
+    pub fn command(&self) -> &str {
+        match self {
+            ShellMsg::Emit(_) => "emit",
+            ShellMsg::Ack { .. } => "ack",
+            ShellMsg::Fail { .. } => "fail",
+            ShellMsg::Log { .. } => "log",
+            ShellMsg::Error { .. } => "error",
+            ShellMsg::Metrics { .. } => "metrics",
+            ShellMsg::Sync => "sync",
+            ShellMsg::Other { command } => command,
+        }
+    }
+}
+
 /// An `emit` command.
 #[derive(Debug, Clone)]
 pub struct Emit {

@@ -32,6 +32,7 @@
 //! | `resources/sparse-host.sh` | the launcher (see below) |
 //! | `resources/sparse-host` | the host binary ([`JarRequest::host`]) |
 //! | `resources/plugins/lib<crate>.so` | one per crate named by a `sparse-host --component CRATE::TYPE` command |
+//! | `org/sparse/storm/SparseSerializer.class` | the fast-wire serializer ([`serializer`]), unless `--json-wire` |
 //! | `org/apache/storm/flux/...`, `META-INF/...` | flux-core's classes (shaded: flux-wrappers, snakeyaml, commons-cli), when embedded |
 //!
 //! Storm extracts `resources/` as each shell component's working directory. Entry times are
@@ -68,6 +69,14 @@
 //! fails on `setDefaultStream([])` (`IndexOutOfBoundsException` in
 //! `FluxBuilder.canInvokeWithArgs`). Such a stream that another component subscribes to is
 //! an error.
+//!
+//! # The fast wire
+//!
+//! Unless `--json-wire` is given (or the conf names a `topology.multilang.serializer`),
+//! `sparse jar` compiles sparse's serializer with `javac` against the Storm jars, packs it
+//! and sets `topology.multilang.serializer: org.sparse.storm.SparseSerializer`:
+//! `sparse-host` tasks then talk to Storm in binary, other multi-lang components keep JSON.
+//! See [`serializer`] for what it needs and where the Storm jars come from.
 //!
 //! # Flux inside the jar
 //!
@@ -148,6 +157,10 @@ pub struct JarRequest {
     /// The `sparse-host` to pack; `None` packs `<release_dir>/sparse-host`. Commands choose
     /// it with [`sparse_project::artifacts::find_host`].
     pub host: Option<PathBuf>,
+    /// The compiled fast-wire serializer ([`serializer::compile`]); packed as
+    /// [`serializer::CLASS_ENTRY`] and named in `topology.multilang.serializer` unless the
+    /// conf names one. `None`: Storm's JSON serializer.
+    pub serializer_class: Option<Vec<u8>>,
 }
 
 impl JarRequest {
@@ -165,6 +178,7 @@ impl JarRequest {
             output,
             flux_core: None,
             host: None,
+            serializer_class: None,
         }
     }
 
@@ -197,6 +211,8 @@ pub struct JarOutput {
     pub flux_core: Option<PathBuf>,
     /// Things the user should know (shell commands whose programs are not in the jar).
     pub warnings: Vec<String>,
+    /// The serializer Storm will use (`topology.multilang.serializer`), if the conf sets one.
+    pub multilang_serializer: Option<String>,
 }
 
 /// Why the jar could not be built.
@@ -445,7 +461,18 @@ fn copy_flux_entry(name: &str) -> bool {
 /// The jar is written to a temporary file beside [`JarRequest::output`] and renamed at the
 /// end, so a failed build never leaves a truncated jar.
 pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
-    let jt = jar_topology(&req.topology, &req.conf)?;
+    let mut conf = req.conf.clone();
+    if req.serializer_class.is_some() && !conf.contains_key(serializer::CONF_KEY) {
+        conf.insert(
+            serializer::CONF_KEY.into(),
+            Value::String(serializer::CLASS_NAME.into()),
+        );
+    }
+    let multilang_serializer = conf
+        .get(serializer::CONF_KEY)
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let jt = jar_topology(&req.topology, &conf)?;
     let host = req.host_path();
     if !host.is_file() {
         return Err(JarError::NoHost { path: host });
@@ -518,6 +545,7 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
         host,
         flux_core: req.flux_core.clone(),
         warnings: jt.warnings,
+        multilang_serializer,
     })
 }
 
@@ -586,6 +614,9 @@ fn write_jar(
         let src = req.release_dir.join(p);
         let bytes = std::fs::read(&src).map_err(io_err(&src))?;
         w.file(&format!("resources/plugins/{p}"), 0o644, &bytes)?;
+    }
+    if let Some(class) = &req.serializer_class {
+        w.file(serializer::CLASS_ENTRY, 0o644, class)?;
     }
     if let Some(fc) = &req.flux_core {
         let f = File::open(fc).map_err(io_err(fc))?;
@@ -685,6 +716,8 @@ fn version_key(v: &str) -> Vec<u64> {
     key.push(1);
     key
 }
+
+pub mod serializer;
 
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,8 @@ mod util;
 mod abi;
 // Bolt traffic: tuples, heartbeats, ticks, task-id queues, errors.
 mod bolt;
+// The binary fast wire: negotiation, traffic both ways, garbage.
+mod fastwire;
 // Command line, plugin search and start-up failures.
 mod errors;
 // `--list --json`: the catalogue of plugins that `sparse check` reads.

@@ -34,6 +34,9 @@ pub struct Args {
     /// Do not embed flux-core (the cluster must provide Flux).
     #[arg(long = "no-flux-core")]
     pub no_flux_core: bool,
+    /// Keep Storm's JSON serializer: do not compile and pack sparse's fast-wire serializer.
+    #[arg(long = "json-wire")]
+    pub json_wire: bool,
 }
 
 /// Runs `sparse jar`.
@@ -81,6 +84,7 @@ pub fn exec(args: Args) -> CliResult {
     );
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
+    req.serializer_class = super::fast_wire_class(&root, args.json_wire, &req.conf);
     let out = super::build_jar(&req)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
     log::info!(
@@ -97,6 +101,12 @@ pub fn exec(args: Args) -> CliResult {
             .as_ref()
             .map_or_else(|| "not embedded".to_string(), |p| p.display().to_string()),
         out.yaml.display(),
+    );
+    log::info!(
+        "multi-lang serializer: {}",
+        out.multilang_serializer
+            .as_deref()
+            .unwrap_or("Storm's JSON serializer")
     );
     log::info!(
         "submit with: storm jar {} {} --remote --resource {}",

@@ -351,6 +351,40 @@ pub fn cwd() -> Result<std::path::PathBuf, crate::cli::CliError> {
     })
 }
 
+/// The compiled fast-wire serializer for a topology jar, or `None` for Storm's JSON one:
+/// when `--json-wire` is given, when the conf names a serializer, or (with a note) when no
+/// JDK or Storm jars are found ([`sparse_deploy::jar::serializer`]).
+pub(crate) fn fast_wire_class(
+    root: &std::path::Path,
+    json_wire: bool,
+    conf: &serde_json::Map<String, serde_json::Value>,
+) -> Option<Vec<u8>> {
+    use sparse_deploy::jar::serializer;
+    if json_wire {
+        return None;
+    }
+    if let Some(v) = conf.get(serializer::CONF_KEY) {
+        log::info!(
+            "the conf sets {} = {v}: sparse's fast-wire serializer is not used",
+            serializer::CONF_KEY
+        );
+        return None;
+    }
+    let Some(cp) = serializer::storm_classpath(root) else {
+        log::info!(
+            "note: no Storm jars found to compile the fast-wire serializer against (set SPARSE_STORM_CLASSPATH or STORM_HOME): the jar uses Storm's JSON serializer"
+        );
+        return None;
+    };
+    match serializer::compile(&cp) {
+        Ok(class) => Some(class),
+        Err(e) => {
+            log::warn!("{e}\nthe jar uses Storm's JSON serializer (--json-wire silences this)");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -58,6 +58,9 @@ pub struct Args {
     /// Do not embed flux-core in the jar (the cluster must provide Flux).
     #[arg(long = "no-flux-core")]
     pub no_flux_core: bool,
+    /// Keep Storm's JSON serializer: do not compile and pack sparse's fast-wire serializer.
+    #[arg(long = "json-wire")]
+    pub json_wire: bool,
     /// Submit under this topology name instead of the topology's own (streamparse's
     /// `-N`; `-f` then replaces a running topology of this name).
     #[arg(
@@ -310,6 +313,7 @@ fn build_topology_jar(
     );
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
+    req.serializer_class = super::fast_wire_class(root, args.json_wire, &req.conf);
     super::build_jar(&req)
 }
 

@@ -53,6 +53,8 @@ mod run_terminal;
 mod run_wordcount;
 /// `sparse submit`, `list` and `kill` against a real single-node Storm cluster.
 mod storm_cluster;
+/// sparse's Storm serializer (fast wire) against Storm 2.8.3's JsonSerializer (Java).
+mod storm_fastwire;
 /// Real Apache Storm (LocalCluster via storm/run-local.sh): jars from `sparse jar`, interop.
 mod storm_interop;
 /// The runner's Storm-style JSON against Storm 2.8.3's own JSON code (Java).

@@ -108,7 +108,7 @@ pub(crate) fn storm_deps() -> PathBuf {
 }
 
 /// Release `sparse-host`, `libwordcount.so` and `libinterop.so`.
-fn ensure_binaries() {
+pub(crate) fn ensure_binaries() {
     ensure_release_binaries();
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     let r = BUILT.get_or_init(|| {
@@ -135,7 +135,7 @@ fn fixture() -> PathBuf {
 }
 
 /// `sparse jar --no-build -O out ARGS...` (release binaries from the test's target dir).
-fn sparse_jar(args: &[&str], out: &Path) -> PathBuf {
+pub(crate) fn sparse_jar(args: &[&str], out: &Path) -> PathBuf {
     let o = Command::new(env!("CARGO_BIN_EXE_sparse"))
         .arg("jar")
         .args(args)
@@ -245,6 +245,19 @@ pub(crate) fn task_logs(dir: &Path, topo: &str) -> Vec<TaskLog> {
     }
     logs.sort_by_key(|l| l.task);
     logs
+}
+
+/// Every task ran on the fast wire: `sparse jar` packed sparse's serializer (Storm's jars
+/// are found in `storm/target/deps-*`) and each sparse-host accepted its offer.
+pub(crate) fn assert_fast_wire(logs: &[TaskLog]) {
+    for l in logs {
+        let started = l
+            .lines
+            .iter()
+            .find(|x| x.contains(" running ") && x.contains("sparse-host"))
+            .unwrap_or_else(|| panic!("{}: no start line", l.file));
+        assert!(started.ends_with(", fast wire"), "{}: {started}", l.file);
+    }
 }
 
 pub(crate) fn of<'a>(logs: &'a [TaskLog], component: &str) -> Vec<&'a TaskLog> {
@@ -380,6 +393,7 @@ fn storm_wordcount_30s() {
             "{started}"
         );
     }
+    assert_fast_wire(&tl);
     let spout = of(&tl, "sentence-spout")[0];
     assert!(
         !spout.lines.iter().any(|l| l.contains("failed; replaying")),
@@ -463,6 +477,7 @@ fn storm_interop_topology_and_sparse_run_agree() {
     ]
     .into();
     assert_eq!(tasks, want);
+    assert_fast_wire(&tl);
 
     // Replays: the splitter failed some sentences, the spout replayed each, all acked.
     let spout = of(&tl, "sentences")[0].interop();

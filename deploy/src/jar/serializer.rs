@@ -1,0 +1,186 @@
+//! The fast wire's Storm side: compiling `org.sparse.storm.SparseSerializer` for the jar.
+//!
+//! Storm's JVM spends most of a Rust topology's CPU parsing and writing multi-lang JSON.
+//! `sparse jar` therefore compiles sparse's own serializer (its Java source is built into
+//! `sparse`, see `java/org/sparse/storm/SparseSerializer.java`) with the JDK's `javac`
+//! against the Storm jars, puts the class into the topology jar and sets
+//! `topology.multilang.serializer` to it (unless the conf names a serializer already). Each
+//! task then offers the binary fast wire in its JSON handshake; `sparse-host` accepts it,
+//! every other multi-lang component (storm.py, pystorm) ignores it and stays on JSON. See
+//! [`sparse_protocol::fastwire`] for the format.
+//!
+//! What it needs: a JDK (`$JAVA_HOME/bin/javac`, else `javac` on `PATH`) and Storm's jars
+//! (storm-client and its shaded dependencies), found by [`storm_classpath`]. Without them
+//! `sparse jar` says so and builds a JSON-wire jar; `--json-wire` skips all this.
+//!
+//! ```no_run
+//! # fn demo() -> Result<(), sparse_deploy::jar::serializer::SerializerError> {
+//! use sparse_deploy::jar::serializer;
+//! let cp = serializer::storm_classpath(std::path::Path::new(".")).expect("Storm jars");
+//! let class = serializer::compile(&cp)?;
+//! assert_eq!(&class[..4], &[0xca, 0xfe, 0xba, 0xbe]);
+//! # Ok(()) }
+//! ```
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The serializer's Java source.
+pub const SOURCE: &str = include_str!("java/org/sparse/storm/SparseSerializer.java");
+/// Its class name, the value of [`CONF_KEY`].
+pub const CLASS_NAME: &str = "org.sparse.storm.SparseSerializer";
+/// Its entry in the jar.
+pub const CLASS_ENTRY: &str = "org/sparse/storm/SparseSerializer.class";
+/// Storm's conf key naming the multi-lang serializer.
+pub const CONF_KEY: &str = "topology.multilang.serializer";
+
+/// Why the serializer could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum SerializerError {
+    /// `javac` could not be run.
+    #[error("cannot run {javac} (a JDK is needed to build the fast-wire serializer): {source}")]
+    NoJavac {
+        /// The program tried.
+        javac: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// `javac` failed.
+    #[error(
+        "javac failed on the fast-wire serializer against the Storm classpath {classpath}:\n{stderr}"
+    )]
+    Javac {
+        /// The classpath used.
+        classpath: String,
+        /// javac's messages.
+        stderr: String,
+    },
+    /// A temporary file could not be written or read.
+    #[error("building the fast-wire serializer: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn javac_binary() -> PathBuf {
+    std::env::var_os("JAVA_HOME")
+        .map(|h| Path::new(&h).join("bin").join("javac"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("javac"))
+}
+
+/// Storm's jars to compile against, in this order: `$SPARSE_STORM_CLASSPATH` (what `sparse
+/// submit` uses too), `$STORM_HOME/lib/*`, the `lib/` of the `storm` command on `PATH`, the
+/// folder of the flux-core jar [`super::find_flux_core`] finds (e.g. this repository's
+/// `storm/target/deps-<v>/lib`), or storm-client and storm-shaded-deps of the same version
+/// in the local Maven repository. `None` when none of these has a storm-client jar.
+pub fn storm_classpath(project_root: &Path) -> Option<String> {
+    if let Ok(cp) = std::env::var("SPARSE_STORM_CLASSPATH")
+        && !cp.trim().is_empty()
+    {
+        return Some(cp);
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(h) = std::env::var_os("STORM_HOME") {
+        dirs.push(Path::new(&h).join("lib"));
+    }
+    if let Some(storm) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("storm"))
+            .find(|p| p.is_file())
+    }) && let Ok(real) = std::fs::canonicalize(storm)
+        && let Some(home) = real.parent().and_then(Path::parent)
+    {
+        dirs.push(home.join("lib"));
+    }
+    if let Some(fc) = super::find_flux_core(project_root) {
+        // A Maven repository keeps each artifact in its own folder: look beside it.
+        if let Some(v) = fc
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|v| v.to_str())
+            && let Some(repo) = fc.ancestors().nth(3)
+        {
+            let client = repo.join(format!("storm-client/{v}/storm-client-{v}.jar"));
+            let shaded = repo.join(format!("storm-shaded-deps/{v}/storm-shaded-deps-{v}.jar"));
+            if client.is_file() && shaded.is_file() {
+                return Some(format!("{}:{}", client.display(), shaded.display()));
+            }
+        }
+        dirs.extend(fc.parent().map(Path::to_path_buf));
+    }
+    dirs.into_iter()
+        .find(|d| storm_client_jar(d).is_some())
+        .map(|d| format!("{}/*", d.display()))
+}
+
+fn storm_client_jar(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("storm-client") && n.ends_with(".jar"))
+        })
+}
+
+/// The Java release Storm's classes were compiled for (from `ISerializer.class` in the
+/// storm-client jar on `classpath`), so that the serializer runs on the same JVMs as Storm.
+fn storm_release(classpath: &str) -> Option<u32> {
+    let jar = std::env::split_paths(classpath).find_map(|e| {
+        if e.file_name().is_some_and(|n| n == "*") {
+            e.parent().and_then(storm_client_jar)
+        } else if e.is_dir() {
+            storm_client_jar(&e)
+        } else {
+            e.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("storm-client"))
+                .then_some(e)
+        }
+    })?;
+    let f = std::fs::File::open(jar).ok()?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f)).ok()?;
+    let mut class = zip
+        .by_name("org/apache/storm/multilang/ISerializer.class")
+        .ok()?;
+    let mut head = [0u8; 8];
+    class.read_exact(&mut head).ok()?;
+    let major = u32::from(u16::from_be_bytes([head[6], head[7]]));
+    (major > 44).then(|| major - 44)
+}
+
+/// Compiles [`SOURCE`] against `classpath` and returns the class file's bytes.
+pub fn compile(classpath: &str) -> Result<Vec<u8>, SerializerError> {
+    // A private folder for javac's input and output, removed on drop.
+    let tmp = tempfile::Builder::new()
+        .prefix("sparse-serializer-")
+        .tempdir()?;
+    let src = tmp.path().join("SparseSerializer.java");
+    std::fs::write(&src, SOURCE)?;
+    let javac = javac_binary();
+    let mut cmd = Command::new(&javac);
+    if let Some(r) = storm_release(classpath) {
+        cmd.args(["--release", &r.to_string()]);
+    }
+    let out = cmd
+        .arg("-nowarn")
+        .arg("-cp")
+        .arg(classpath)
+        .arg("-d")
+        .arg(tmp.path())
+        .arg(&src)
+        .output()
+        .map_err(|source| SerializerError::NoJavac {
+            javac: javac.display().to_string(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(SerializerError::Javac {
+            classpath: classpath.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    Ok(std::fs::read(tmp.path().join(CLASS_ENTRY))?)
+}
