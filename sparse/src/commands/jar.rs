@@ -82,6 +82,7 @@ pub fn exec(args: Args) -> CliResult {
     );
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
+    req.jvm_jars = super::resolve_jvm_jars(&resolved.opened.project, topology, "sparse jar")?;
     let out = super::build_jar(&req)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
     eprintln!(

@@ -14,6 +14,8 @@ mod errors;
 mod flux;
 /// The reader and loaders never panic: seed corpus plus generated and mutated input.
 mod fuzz;
+/// JVM components and objects: both readers, validation, the round trip.
+mod jvm;
 /// Project resolution: root, `-n`, `-e`, merged options.
 mod project;
 /// Storm-rule validation.
