@@ -1,19 +1,19 @@
-//! The command line: the top-level parser, the flags shared by subcommands, the typed CLI
-//! error with its exit code, and the entry point [`main`] that the `sparse` binary calls.
+//! What the subcommands share: the flags used by several of them, the typed CLI error with
+//! its exit code, and how library errors map to exit codes.
 //!
-//! Subcommands live one per file in [`crate::commands`]; see there for how to add one.
-//! Flags shared by several subcommands are reusable clap `Args` structs: [`TopologyArgs`]
-//! (`-n`, `--config`) and [`CommonArgs`] (those plus `-e`, `-o`, `-d`). Flatten them with
-//! `#[command(flatten)]` and hand them to [`crate::project::open_topology`] /
-//! [`crate::project::resolve`].
+//! Subcommands live one per file in [`crate::commands`], which also holds the top-level
+//! parser and the entry point; this module imports none of them, so the command files
+//! depend on it and never the other way round. Flags shared by several subcommands are
+//! reusable clap `Args` structs: [`TopologyArgs`] (`-n`, `--config`) and [`CommonArgs`]
+//! (those plus `-e`, `-o`, `-d`). Flatten them with `#[command(flatten)]` and hand
+//! [`CommonArgs::selection`] to [`sparse_project::resolve`].
 
 use std::fmt;
 use std::path::PathBuf;
 
-use clap::{Args, Parser};
+use clap::Args;
 use serde_json::Value;
-
-use crate::commands::Command;
+use sparse_deploy::storm::StormError;
 
 /// Exit status: success.
 pub const EXIT_OK: i32 = 0;
@@ -26,51 +26,13 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_IO: i32 = 3;
 /// Exit status: `cargo build` of the project failed (`check`, `run`, `jar`, `submit`).
 pub const EXIT_BUILD_FAILED: i32 = 4;
-/// Exit status: Storm refused or failed a request (`submit`, `list`, `kill`); also
-/// [`crate::storm::EXIT_STORM`].
+/// Exit status: Storm refused or failed a request (`submit`, `list`, `kill`).
 pub const EXIT_STORM: i32 = 5;
-/// Exit status: a `pre_submit`/`post_submit` hook failed; also [`crate::storm::EXIT_HOOK`].
+/// Exit status: a `pre_submit`/`post_submit` hook failed.
 pub const EXIT_HOOK: i32 = 6;
 /// Exit status: a local run (`sparse run`) failed: a task died, misbehaved, or the topology
 /// could make no progress.
 pub const EXIT_RUN_FAILED: i32 = 7;
-
-/// Examples, environment variables and exit codes, after the top-level help.
-const AFTER_HELP: &str = "\
-Examples:
-  sparse quickstart wordcount          a new project with a Rust spout and bolt
-  sparse check -n wordcount            validate the topology against Storm's rules and the plugins
-  sparse run -n wordcount -t 10        run it locally (no JVM) for 10 seconds
-  sparse run -o 'topology.debug=true'  -o values are YAML: 'x=[a, b]' is a list
-  sparse jar -n wordcount              build target/sparse/wordcount.jar for Storm
-  sparse submit -e prod -n wordcount   build the jar and submit it to the env's Nimbus
-
-Environment:
-  SPARSE_NIMBUS, STREAMPARSE_NIMBUS  Nimbus host[:port], over the env's `nimbus` in config.json
-  SPARSE_STORM_CLASSPATH             Storm's jars for submit/list/kill without the storm command
-  SPARSE_PLUGIN_API_PATH             quickstart: depend on this plugin-api folder (--plugin-api-path)
-  SPARSE_FLUX_CORE_JAR               the flux-core jar to embed in topology jars
-  CARGO_TARGET_DIR                   where the project's plugins and sparse-host are built
-
-Exit status:
-  0 success          1 invalid topology     2 usage or configuration error
-  3 I/O error        4 build failed (cargo)  5 Storm refused or failed
-  6 a pre/post_submit hook failed           7 a local run failed (a task died)";
-
-/// `sparse`: Storm topologies with Rust components.
-#[derive(Debug, Parser)]
-#[command(
-    name = "sparse",
-    version,
-    about,
-    propagate_version = true,
-    after_help = AFTER_HELP
-)]
-pub struct Cli {
-    /// The subcommand.
-    #[command(subcommand)]
-    pub command: Command,
-}
 
 /// Choosing a topology: `-n NAME` and `--config PATH`.
 #[derive(Debug, Clone, Default, Args)]
@@ -101,6 +63,19 @@ pub struct CommonArgs {
     pub debug: bool,
 }
 
+impl CommonArgs {
+    /// What these flags choose, for [`sparse_project::resolve`].
+    pub fn selection(&self) -> sparse_project::Selection {
+        sparse_project::Selection {
+            name: self.topology.name.clone(),
+            config: self.topology.config.clone(),
+            environment: self.environment.clone(),
+            options: self.options.clone(),
+            debug: self.debug,
+        }
+    }
+}
+
 /// `--no-build` and `--profile` of commands that build the project first (`run`, `jar`,
 /// `submit`).
 #[derive(Debug, Clone, Args)]
@@ -110,7 +85,7 @@ pub struct BuildArgs {
     pub no_build: bool,
     /// The Cargo profile to build and use: `release`, `dev` (a debug build, in
     /// target/debug), or a custom profile of the workspace.
-    #[arg(long = "profile", value_name = "NAME", default_value = crate::release::DEFAULT_PROFILE)]
+    #[arg(long = "profile", value_name = "NAME", default_value = sparse_project::release::DEFAULT_PROFILE)]
     pub profile: String,
 }
 
@@ -127,6 +102,16 @@ pub struct Parallelism {
     /// `topology.acker.executors` (0 disables reliability).
     #[arg(short = 'a', long = "ackers", value_name = "N")]
     pub ackers: Option<u32>,
+}
+
+impl From<Parallelism> for sparse_deploy::storm::conf::Parallelism {
+    fn from(p: Parallelism) -> Self {
+        sparse_deploy::storm::conf::Parallelism {
+            par: p.par,
+            workers: p.workers,
+            ackers: p.ackers,
+        }
+    }
 }
 
 /// Parses `key=value` as streamparse does: split at the first `=`, the value as YAML (which
@@ -175,10 +160,10 @@ impl fmt::Display for CliError {
     }
 }
 
-impl From<crate::project::ProjectError> for CliError {
-    fn from(e: crate::project::ProjectError) -> Self {
-        use crate::project::ProjectError as P;
-        use crate::topology::LoadError;
+impl From<sparse_project::ProjectError> for CliError {
+    fn from(e: sparse_project::ProjectError) -> Self {
+        use sparse_project::ProjectError as P;
+        use sparse_topology::LoadError;
         let code = match &e {
             P::Load(LoadError::Invalid(_)) => EXIT_TOPOLOGY,
             _ => EXIT_USAGE,
@@ -191,29 +176,19 @@ impl From<crate::project::ProjectError> for CliError {
     }
 }
 
-/// What a subcommand returns.
-pub type CliResult = Result<(), CliError>;
-
-/// Parses `std::env::args`, runs the subcommand and returns the exit status (messages are
-/// already printed).
-pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
-        }
-    };
-    match cli.command.exec() {
-        Ok(()) => EXIT_OK,
-        Err(e) => {
-            if !e.message.is_empty() {
-                eprintln!("{}", e.message);
-            }
-            e.code
-        }
+impl From<StormError> for CliError {
+    fn from(e: StormError) -> Self {
+        let code = match &e {
+            StormError::NoClient(_) | StormError::NoNimbus(_) => EXIT_USAGE,
+            StormError::Spawn { .. } => EXIT_IO,
+            StormError::Failed { .. } | StormError::StillThere { .. } => EXIT_STORM,
+        };
+        CliError::new(code, format!("error: {e}"))
     }
 }
+
+/// What a subcommand returns.
+pub type CliResult = Result<(), CliError>;
 
 #[cfg(test)]
 mod tests {
@@ -246,11 +221,5 @@ mod tests {
         );
         assert!(parse_option("novalue").is_err());
         assert!(parse_option("=1").is_err());
-    }
-
-    #[test]
-    fn cli_is_well_formed() {
-        use clap::CommandFactory;
-        Cli::command().debug_assert();
     }
 }

@@ -1,4 +1,4 @@
-//! The `sparse` binary: a thin wrapper over [`sparse::cli::main`].
+//! The `sparse` binary: a thin wrapper over [`sparse::commands::main`].
 //!
 //! Exit statuses (see `sparse::cli::EXIT_*`):
 //!
@@ -16,5 +16,5 @@
 //! `sparse --help` prints the same list.
 
 fn main() {
-    std::process::exit(sparse::cli::main());
+    std::process::exit(sparse::commands::main());
 }

@@ -2,7 +2,7 @@
 //! components against the plugins, print a one-screen description, and exit 1 listing every
 //! error when it is invalid.
 //!
-//! The plugin check ([`crate::plugins`]) runs when a component's command is `sparse-host`:
+//! The plugin check ([`sparse_project::plugins`]) runs when a component's command is `sparse-host`:
 //!
 //! 1. unless `--no-build`, `cargo build --release` in the project (when it has a
 //!    `Cargo.toml`), as `sparse run` does, so the check sees what a run would run;
@@ -26,10 +26,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CliError, CliResult, EXIT_TOPOLOGY, TopologyArgs};
-use crate::plugins::{self, Catalog, check::Inputs, stale};
-use crate::release;
-use crate::topology::model::Topology;
-use crate::topology::{Diagnostic, describe, escape_controls, validate};
+use sparse_project::plugins::{self, Catalog, check::Inputs, stale};
+use sparse_project::release;
+use sparse_topology::model::Topology;
+use sparse_topology::{Diagnostic, describe, escape_controls, validate};
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = crate::cli::EXIT_BUILD_FAILED;
@@ -148,9 +148,9 @@ fn check_plugins(
         }
     }
     let release = release::release_dir(root);
-    // The same choice as `sparse run` and `sparse jar` make (see `crate::artifacts`).
-    let workspace = crate::artifacts::Workspace::read(root).ok();
-    let choice = crate::artifacts::find_host(&release, release::DEFAULT_PROFILE, workspace.as_ref());
+    // The same choice as `sparse run` and `sparse jar` make (see `sparse_project::artifacts`).
+    let workspace = sparse_project::artifacts::Workspace::read(root).ok();
+    let choice = sparse_project::artifacts::find_host(&release, release::DEFAULT_PROFILE, workspace.as_ref());
     let Some(host) = choice.host.map(|h| h.path) else {
         warnings.push(warning(format!(
             "the Rust components were not checked against their plugins: no sparse-host in {}, \

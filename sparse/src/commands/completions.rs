@@ -9,7 +9,8 @@
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, CliError, CliResult, EXIT_IO};
+use super::Cli;
+use crate::cli::{CliError, CliResult, EXIT_IO};
 
 /// Flags of `sparse completions`.
 #[derive(Debug, clap::Args)]

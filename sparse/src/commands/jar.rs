@@ -1,6 +1,6 @@
 //! `sparse jar`: build the project (release unless `--profile`), choose and check the
-//! `sparse-host` to pack ([`crate::artifacts`]), then write the topology jar for Storm
-//! ([`crate::jar`]).
+//! `sparse-host` to pack ([`sparse_project::artifacts`]), then write the topology jar for Storm
+//! ([`sparse_deploy::jar`]).
 //!
 //! Prints the jar's path on stdout (one line, for scripts) and what went in on stderr: the
 //! `sparse-host` packed (path, where it was found, profile) and each plugin (path,
@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs, EXIT_USAGE};
-use crate::jar::{self, JarRequest};
+use sparse_deploy::jar::{self, JarRequest};
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = crate::cli::EXIT_BUILD_FAILED;

@@ -1,4 +1,4 @@
-//! `sparse kill`: kill a topology on the environment's Nimbus ([`crate::storm`]).
+//! `sparse kill`: kill a topology on the environment's Nimbus ([`sparse_deploy::storm`]).
 //!
 //! `-n NAME` is a topology file of the project (its topology name is used) or any topology
 //! name on the cluster; without `-n`, the project's only topology. Storm deactivates the

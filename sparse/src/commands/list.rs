@@ -1,9 +1,9 @@
-//! `sparse list`: the topologies on the environment's Nimbus ([`crate::storm`]), one line
+//! `sparse list`: the topologies on the environment's Nimbus ([`sparse_deploy::storm`]), one line
 //! each: name, status, tasks, workers, uptime and id.
 
 use crate::cli::CliResult;
-use crate::project::Project;
-use crate::storm::{self, client::Client};
+use sparse_project::Project;
+use sparse_deploy::storm::{self, client::Client};
 
 /// Flags of `sparse list`.
 #[derive(Debug, clap::Args)]

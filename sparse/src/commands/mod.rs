@@ -1,5 +1,6 @@
-//! The subcommand registry: one file per subcommand, listed once in the `registry!`
-//! invocation below.
+//! The `sparse` command tree: the top-level parser [`Cli`], the entry point [`main`] that the
+//! binary calls, and the subcommand registry: one file per subcommand, listed once in the
+//! `registry!` invocation below.
 //!
 //! Each subcommand module defines `pub struct Args` (a clap `Args` struct, flattening
 //! [`crate::cli::TopologyArgs`] or [`crate::cli::CommonArgs`] as needed) and
@@ -50,13 +51,75 @@ registry! {
     Completions => completions,
 }
 
+/// Examples, environment variables and exit codes, after the top-level help.
+const AFTER_HELP: &str = "\
+Examples:
+  sparse quickstart wordcount          a new project with a Rust spout and bolt
+  sparse check -n wordcount            validate the topology against Storm's rules and the plugins
+  sparse run -n wordcount -t 10        run it locally (no JVM) for 10 seconds
+  sparse run -o 'topology.debug=true'  -o values are YAML: 'x=[a, b]' is a list
+  sparse jar -n wordcount              build target/sparse/wordcount.jar for Storm
+  sparse submit -e prod -n wordcount   build the jar and submit it to the env's Nimbus
+
+Environment:
+  SPARSE_NIMBUS, STREAMPARSE_NIMBUS  Nimbus host[:port], over the env's `nimbus` in config.json
+  SPARSE_STORM_CLASSPATH             Storm's jars for submit/list/kill without the storm command
+  SPARSE_PLUGIN_API_PATH             quickstart: depend on this plugin-api folder (--plugin-api-path)
+  SPARSE_FLUX_CORE_JAR               the flux-core jar to embed in topology jars
+  CARGO_TARGET_DIR                   where the project's plugins and sparse-host are built
+
+Exit status:
+  0 success          1 invalid topology     2 usage or configuration error
+  3 I/O error        4 build failed (cargo)  5 Storm refused or failed
+  6 a pre/post_submit hook failed           7 a local run failed (a task died)";
+
+/// `sparse`: Storm topologies with Rust components.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "sparse",
+    version,
+    about,
+    propagate_version = true,
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Parses `std::env::args`, runs the subcommand and returns the exit status (messages are
+/// already printed).
+pub fn main() -> i32 {
+    let cli = match <Cli as clap::Parser>::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                crate::cli::EXIT_USAGE
+            } else {
+                crate::cli::EXIT_OK
+            };
+        }
+    };
+    match cli.command.exec() {
+        Ok(()) => crate::cli::EXIT_OK,
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("{}", e.message);
+            }
+            e.code
+        }
+    }
+}
+
 /// Opens the project from the current folder (printing config warnings on stderr), then
 /// chooses and loads the topology (printing notes about the choice and the reader's
 /// warnings).
 pub fn open(
     args: &crate::cli::TopologyArgs,
-) -> Result<crate::project::OpenedTopology, crate::cli::CliError> {
-    let project = crate::project::Project::open(args.config.as_deref(), &cwd()?)?;
+) -> Result<sparse_project::OpenedTopology, crate::cli::CliError> {
+    let project = sparse_project::Project::open(args.config.as_deref(), &cwd()?)?;
     for w in &project.warnings {
         eprintln!("warning: {w}");
     }
@@ -77,9 +140,9 @@ pub fn resolve_checked(
     common: &crate::cli::CommonArgs,
     cwd: &std::path::Path,
     local: bool,
-) -> Result<crate::project::Resolved, crate::cli::CliError> {
-    use crate::topology::validate;
-    let resolved = crate::project::resolve(common, cwd)?;
+) -> Result<sparse_project::Resolved, crate::cli::CliError> {
+    use sparse_topology::validate;
+    let resolved = sparse_project::resolve(&common.selection(), cwd)?;
     for w in &resolved.opened.project.warnings {
         eprintln!("warning: {w}");
     }
@@ -114,11 +177,11 @@ pub struct Built {
     pub dir: std::path::PathBuf,
     /// The `sparse-host` (always set when shipping; when running, set unless no component
     /// runs it).
-    pub host: Option<crate::artifacts::Host>,
+    pub host: Option<sparse_project::artifacts::Host>,
 }
 
-fn artifact_error(e: crate::artifacts::ArtifactError) -> crate::cli::CliError {
-    use crate::artifacts::ArtifactError as A;
+fn artifact_error(e: sparse_project::artifacts::ArtifactError) -> crate::cli::CliError {
+    use sparse_project::artifacts::ArtifactError as A;
     let code = match e {
         A::ComponentMissing { .. } | A::WrongKind { .. } => crate::cli::EXIT_TOPOLOGY,
         _ => crate::cli::EXIT_USAGE,
@@ -128,22 +191,22 @@ fn artifact_error(e: crate::artifacts::ArtifactError) -> crate::cli::CliError {
 
 /// Builds the project with `cargo build --profile <profile>` (unless `--no-build`; a build
 /// that fails exits with `failed_code`, one that cannot start with the I/O code), then
-/// chooses the `sparse-host` and the plugins ([`crate::artifacts`]), refuses a plugin the
+/// chooses the `sparse-host` and the plugins ([`sparse_project::artifacts`]), refuses a plugin the
 /// workspace does not build, checks that the host loads every plugin, and prints what it
 /// uses. With `ship` (`jar`, `submit`) a host and every plugin file are required, and each
 /// component's type must be in its plugin; without (`run`), plugins missing from the build
 /// folder are left to `sparse-host`'s own search.
 pub fn build_and_choose(
     root: &std::path::Path,
-    topology: &crate::topology::model::Topology,
+    topology: &sparse_topology::model::Topology,
     build: &crate::cli::BuildArgs,
     label: &str,
     failed_code: i32,
     ship: bool,
 ) -> Result<Built, crate::cli::CliError> {
-    use crate::artifacts::{self, Workspace};
     use crate::cli::{CliError, EXIT_IO, EXIT_USAGE};
-    use crate::release::{self, BuildError};
+    use sparse_project::artifacts::{self, Workspace};
+    use sparse_project::release::{self, BuildError};
     let profile = build.profile.as_str();
     release::check_profile(profile)
         .map_err(|e| CliError::new(EXIT_USAGE, format!("error: {e}")))?;
@@ -172,7 +235,7 @@ pub fn build_and_choose(
         );
     }
     let runs_host = topology.components.iter().any(|c| {
-        matches!(&c.exec, crate::topology::model::Exec::Shell { command }
+        matches!(&c.exec, sparse_topology::model::Exec::Shell { command }
             if command.first().is_some_and(|a| a == artifacts::HOST_NAME))
     });
     let host = match choice.host.clone() {
@@ -191,7 +254,7 @@ pub fn build_and_choose(
         }
         if !path.is_file() {
             if ship {
-                let e = crate::jar::JarError::MissingPlugin {
+                let e = sparse_deploy::jar::JarError::MissingPlugin {
                     component: w.component.clone(),
                     krate: w.krate.clone(),
                     path,
@@ -233,11 +296,11 @@ pub fn build_and_choose(
 /// Builds the topology jar, printing its warnings; errors map to exit codes (I/O, topology,
 /// usage for a missing sparse-host or plugin).
 pub fn build_jar(
-    req: &crate::jar::JarRequest,
-) -> Result<crate::jar::JarOutput, crate::cli::CliError> {
+    req: &sparse_deploy::jar::JarRequest,
+) -> Result<sparse_deploy::jar::JarOutput, crate::cli::CliError> {
     use crate::cli::{CliError, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE};
-    use crate::jar::JarError;
-    let out = crate::jar::build(req).map_err(|e| {
+    use sparse_deploy::jar::JarError;
+    let out = sparse_deploy::jar::build(req).map_err(|e| {
         let code = match e {
             JarError::Io { .. } | JarError::Zip { .. } => EXIT_IO,
             JarError::Yaml(_) | JarError::BadCommand { .. } => EXIT_TOPOLOGY,
@@ -256,13 +319,13 @@ pub fn build_jar(
 /// or a custom grouping) gets them: a Rust/Python-only topology's jar stays small and needs
 /// no Maven. A malformed or unresolvable coordinate is a usage error naming it.
 pub fn resolve_jvm_jars(
-    project: &crate::project::Project,
-    topology: &crate::topology::model::Topology,
+    project: &sparse_project::Project,
+    topology: &sparse_topology::model::Topology,
     label: &str,
 ) -> Result<Vec<std::path::PathBuf>, crate::cli::CliError> {
     use crate::cli::{CliError, EXIT_IO, EXIT_USAGE};
-    use crate::jar::maven::{self, MavenError};
-    use crate::topology::model::{Exec, Grouping};
+    use sparse_deploy::jar::maven::{self, MavenError};
+    use sparse_topology::model::{Exec, Grouping};
     let deps = &project.config.jvm_dependencies;
     let has_jvm = !topology.jvm_objects.is_empty()
         || topology.components.iter().any(|c| {
@@ -279,7 +342,7 @@ pub fn resolve_jvm_jars(
         .storm_version
         .as_deref()
         .unwrap_or(maven::DEFAULT_STORM_VERSION);
-    let work = crate::release::target_dir(&project.root).join("sparse/jvm-deps");
+    let work = sparse_project::release::target_dir(&project.root).join("sparse/jvm-deps");
     eprintln!(
         "[{label}] resolving {} JVM dependencies with Maven (storm-client {storm} provided by the worker): {}",
         deps.len(),
@@ -308,4 +371,13 @@ pub fn cwd() -> Result<std::path::PathBuf, crate::cli::CliError> {
             format!("error: cannot read the current directory: {e}"),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

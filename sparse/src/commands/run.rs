@@ -1,13 +1,13 @@
 //! `sparse run`: build the project (`cargo build --profile release`, or the `--profile`
 //! given, e.g. `dev` for a debug build), then run the topology locally with the JVM-free
-//! runner ([`crate::runner`]) for `-t` seconds or until Ctrl-C.
+//! runner ([`sparse_runner`]) for `-t` seconds or until Ctrl-C.
 //!
 //! The tasks load their plugins from that profile's build folder (`target/release`,
 //! `target/debug`...), never from another profile's. The `sparse-host` is the project's own
 //! build only when its workspace builds one; otherwise the one next to `sparse` or on `PATH`
 //! (a copy left in the build folder is skipped, with a warning). Both, and the profile, are
 //! printed before the run, after `sparse-host --list` has loaded every plugin
-//! ([`crate::artifacts`]).
+//! ([`sparse_project::artifacts`]).
 //!
 //! Ctrl-C (SIGINT) and SIGTERM are caught with `signal-hook`: it only sets an atomic flag
 //! from an async-signal-safe handler (no thread, no unsafe code here), which the runner
@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use crate::cli::{
     BuildArgs, CliError, CliResult, CommonArgs, EXIT_IO, EXIT_TOPOLOGY, EXIT_USAGE, Parallelism,
 };
-use crate::runner::{self, RunError, RunOptions};
+use sparse_runner::{self as runner, RunError, RunOptions};
 
 /// Exit status: the topology ran and a task failed (or could not start), or it could make
 /// no progress (a blocked cycle).

@@ -1,10 +1,10 @@
-//! `sparse submit`: build the topology jar ([`crate::jar`]) and submit it to the
-//! environment's Nimbus through Storm's own client ([`crate::storm`]).
+//! `sparse submit`: build the topology jar ([`sparse_deploy::jar`]) and submit it to the
+//! environment's Nimbus through Storm's own client ([`sparse_deploy::storm`]).
 //!
-//! Steps: resolve project, topology, environment and conf ([`crate::storm::conf`]); choose
+//! Steps: resolve project, topology, environment and conf ([`sparse_deploy::storm::conf`]); choose
 //! the Storm client; run `pre_submit` hooks (a failure aborts); `cargo build --profile
 //! release` (unless `--no-build`, or another `--profile`); choose and check the
-//! `sparse-host` and plugins as `sparse jar` does ([`crate::artifacts`]); write the jar
+//! `sparse-host` and plugins as `sparse jar` does ([`sparse_project::artifacts`]); write the jar
 //! (Flux embedded from the client's flux-core, unless
 //! `--no-flux-core`); with `-f`, kill a running topology of that name and wait until Nimbus
 //! no longer lists it; submit; run `post_submit` hooks.
@@ -25,14 +25,14 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs};
-use crate::config::HookCommand;
-use crate::jar::{self, JarRequest};
-use crate::storm::client::Client;
-use crate::storm::conf::{Parallelism, submit_conf};
-use crate::storm::hooks::{self, HookContext, HookKind};
-use crate::storm::{self, EXIT_HOOK};
-use crate::topology::flux;
+use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs, EXIT_HOOK, Parallelism};
+use sparse_project::config::HookCommand;
+use sparse_deploy::jar::{self, JarRequest};
+use sparse_deploy::storm::client::Client;
+use sparse_deploy::storm::conf::submit_conf;
+use sparse_deploy::storm::hooks::{self, HookContext, HookKind};
+use sparse_deploy::storm;
+use sparse_topology::flux;
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = crate::cli::EXIT_BUILD_FAILED;
@@ -184,7 +184,7 @@ pub fn exec(args: Args) -> CliResult {
     let nimbus = storm::nimbus_for(resolved.env.as_ref())?.with_timeout(args.timeout);
     let (env_name, env) = resolved.env.clone().unwrap_or_default();
     let client = Client::resolve(env.storm_classpath.as_deref())?;
-    let par = args.parallelism;
+    let par = args.parallelism.into();
     let conf = submit_conf(&resolved.options, resolved.env.as_ref().map(|e| &e.1), par);
     if let Some(p) = conf.get("streamparse.log.path").and_then(|v| v.as_str()) {
         eprintln!("[{LABEL}] components log to {p} on the workers");
@@ -286,8 +286,8 @@ pub fn exec(args: Args) -> CliResult {
 /// Builds the project and writes the topology jar, as `sparse jar` does.
 fn build_topology_jar(
     args: &Args,
-    project: &crate::project::Project,
-    topology: &crate::topology::model::Topology,
+    project: &sparse_project::Project,
+    topology: &sparse_topology::model::Topology,
     conf: Map<String, Value>,
     client: &Client,
 ) -> Result<jar::JarOutput, CliError> {

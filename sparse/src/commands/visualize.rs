@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{CliError, CliResult, EXIT_IO, TopologyArgs};
-use crate::topology::{validate, visualize};
+use sparse_topology::{validate, visualize};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
-use sparse::topology::model::{ComponentKind, Exec, Grouping, Input, StreamDef};
-use sparse::topology::validate::validate;
+use sparse_topology::model::{ComponentKind, Exec, Grouping, Input, StreamDef};
+use sparse_topology::validate::validate;
 
 use crate::{corpus, load_ok};
 
@@ -196,7 +196,7 @@ fn an_input_declared_twice_is_kept_once_with_the_last_grouping() {
   [{"s" (rust-spout-spec options "a::S" ["w"])}
    {"b" (rust-bolt-spec options {"s" :shuffle ["s" "default"] ["w"]} "a::B" [])
     "c" (rust-bolt-spec options [["s" :all] ["s" :shuffle] ["s" :global]] "a::C" [])}])"#;
-    let loaded = sparse::topology::clj::load_str_with_warnings(src, Path::new("test.clj")).unwrap();
+    let loaded = sparse_topology::clj::load_str_with_warnings(src, Path::new("test.clj")).unwrap();
     let t = &loaded.topology;
     assert_eq!(
         t.component("b").unwrap().inputs,
@@ -254,13 +254,13 @@ fn run_delivers_each_tuple_once_to_a_bolt_subscribed_twice() {
     )
     .unwrap();
     let t = load_ok(&file);
-    let mut opts = sparse::runner::RunOptions::new(&dir);
+    let mut opts = sparse_runner::RunOptions::new(&dir);
     opts.duration = Some(std::time::Duration::from_secs(3));
     opts.live = false;
     opts.print_summary = false;
     opts.log
         .insert("path".into(), json!(dir.join("logs").display().to_string()));
-    let summary = sparse::runner::run(&t, &opts).unwrap();
+    let summary = sparse_runner::run(&t, &opts).unwrap();
     let read = |p: &Path, event: &str| -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_to_string(p)
             .unwrap_or_default()

@@ -4,32 +4,18 @@
 mod check_plugins;
 /// The `sparse` binary: `check`, `visualize`, exit codes.
 mod cli;
-/// The examples in `docs/topologies.md` are valid topologies.
-mod docs;
 /// The seed's example topologies and other DSL files load to the expected models.
 mod dsl;
-/// Malformed topology files give the expected located errors.
-mod errors;
-/// Flux YAML: the wordcount equivalence and the write/read round trip.
-mod flux;
-/// The reader and loaders never panic: seed corpus plus generated and mutated input.
-mod fuzz;
-/// JVM components and objects: both readers, validation, the round trip.
-mod jvm;
 /// Project resolution: root, `-n`, `-e`, merged options.
 mod project;
-/// Storm-rule validation.
-mod validate;
 
 use std::path::{Path, PathBuf};
 
-use sparse::topology::model::Topology;
+use sparse_topology::model::Topology;
 
-/// `sparse/tests/fuzz-corpus/NAME`.
+/// `topology/tests/fuzz-corpus/NAME` (the readers' seed corpus).
 pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz-corpus")
-        .join(name)
+    repo_root().join("topology/tests/fuzz-corpus").join(name)
 }
 
 /// The repository root (the folder holding `config.json` and `topologies/`).
@@ -42,15 +28,15 @@ pub fn repo_root() -> PathBuf {
 
 /// Loads a file and panics with every diagnostic when it fails.
 pub fn load_ok(path: &Path) -> Topology {
-    match sparse::topology::load(path) {
+    match sparse_topology::load(path) {
         Ok(t) => t,
         Err(e) => panic!("{}: {e}", path.display()),
     }
 }
 
 /// Loads a `.clj` text held in memory as `test.clj`.
-pub fn clj(src: &str) -> Result<Topology, sparse::topology::LoadError> {
-    sparse::topology::clj::load_str(src, Path::new("test.clj"))
+pub fn clj(src: &str) -> Result<Topology, sparse_topology::LoadError> {
+    sparse_topology::clj::load_str(src, Path::new("test.clj"))
 }
 /// `sparse quickstart`: generated projects check, build and run.
 mod quickstart;

@@ -1,8 +1,8 @@
 use serde_json::json;
 use sparse::cli::{CommonArgs, TopologyArgs, parse_option};
-use sparse::project::{ProjectError, resolve};
+use sparse_project::{ProjectError, Selection, resolve};
 
-fn args(name: Option<&str>, env: Option<&str>, opts: &[&str], debug: bool) -> CommonArgs {
+fn args(name: Option<&str>, env: Option<&str>, opts: &[&str], debug: bool) -> Selection {
     CommonArgs {
         topology: TopologyArgs {
             name: name.map(str::to_string),
@@ -12,6 +12,7 @@ fn args(name: Option<&str>, env: Option<&str>, opts: &[&str], debug: bool) -> Co
         options: opts.iter().map(|o| parse_option(o).unwrap()).collect(),
         debug,
     }
+    .selection()
 }
 
 #[test]

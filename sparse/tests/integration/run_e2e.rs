@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
-use sparse::runner::{self, RunError, RunOptions};
-use sparse::topology::model::{
+use sparse_runner::{self as runner, RunError, RunOptions};
+use sparse_topology::model::{
     Component, ComponentKind, Exec, Grouping, Input, StreamDef, Topology,
 };
 

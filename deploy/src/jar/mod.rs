@@ -1,0 +1,751 @@
+//! `sparse jar`: the topology jar that Storm runs, with everything the workers need inside.
+//!
+//! # Shipping a topology
+//!
+//! ```text
+//! sparse jar [-n NAME] [-e ENV] [-o key=value]... [--no-build] [--profile NAME] [-O FILE]
+//!            [--flux-core JAR | --no-flux-core]
+//! ```
+//!
+//! builds the project (`cargo build --profile release` unless `--no-build` or another
+//! `--profile`), chooses the `sparse-host` to pack and checks that it loads every plugin
+//! ([`sparse_project::artifacts`]; a project made by `sparse quickstart` does not build `sparse-host`,
+//! so the one next to `sparse` or on `PATH` is packed), then writes
+//! `<target>/sparse/<name>.jar` (`<target>` is `$CARGO_TARGET_DIR` or `<project>/target`)
+//! and, next to it, the same Flux YAML as `<name>.yaml`. It prints the path and profile of
+//! the `sparse-host` and of each plugin it packed. Submit it with Storm's own client:
+//!
+//! ```text
+//! storm jar target/sparse/wordcount.jar org.apache.storm.flux.Flux --remote --resource /wordcount.yaml
+//! storm local target/sparse/wordcount.jar org.apache.storm.flux.Flux --resource /wordcount.yaml
+//! ```
+//!
+//! (`sparse submit` does the same through [`build`].) Nothing needs to be installed on the
+//! workers: not Rust, not the plugins, not `sparse-host`.
+//!
+//! # Jar layout
+//!
+//! | entry | what |
+//! |---|---|
+//! | `META-INF/MANIFEST.MF` | first entry; `Main-Class: org.apache.storm.flux.Flux` when Flux is embedded |
+//! | `<name>.yaml` | the Flux topology, with the merged options as `config:` (see below) |
+//! | `resources/sparse-host.sh` | the launcher (see below) |
+//! | `resources/sparse-host` | the host binary ([`JarRequest::host`]) |
+//! | `resources/plugins/lib<crate>.so` | one per crate named by a `sparse-host --component CRATE::TYPE` command |
+//! | `org/apache/storm/flux/...`, `META-INF/...` | flux-core's classes (shaded: flux-wrappers, snakeyaml, commons-cli), when embedded |
+//!
+//! Storm extracts `resources/` as each shell component's working directory. Entry times are
+//! fixed (1980-01-01), so the same inputs give the same bytes.
+//!
+//! # The launcher, and why commands are rewritten
+//!
+//! Storm extracts `resources/` with Java's zip API, which drops Unix permissions: every
+//! file arrives as `0644`, so a command `["sparse-host", ...]` (or `./sparse-host`) fails
+//! with `error=13, Permission denied`. In the jar's YAML every command
+//! `["sparse-host", ARGS...]` therefore becomes `["sh", "sparse-host.sh", ARGS...]`
+//! (`sh` is on every worker; the relative path resolves in `resources/`, the cwd).
+//! `sparse-host.sh` sets the exec bit on `sparse-host` and `exec`s it; when `resources/`
+//! belongs to another user and `chmod` fails, it runs a private copy in `$TMPDIR` (one per
+//! content and user, reused by later tasks) with `--plugin-dir <resources>/plugins`.
+//! Thanks to `exec`, the pid Storm kills is `sparse-host`'s own. `sparse-host` finds the
+//! plugins in `<dir of sparse-host>/plugins`; loading a `.so` needs no exec bit.
+//!
+//! Other shell commands (e.g. `streamparse_run` or `python3 x.py`) are kept verbatim and
+//! reported in [`JarOutput::warnings`]: the jar does not ship their programs.
+//!
+//! # Direct streams
+//!
+//! Storm's `FluxShellBolt`/`FluxShellSpout` cannot declare a direct stream, but Storm
+//! accepts a `DIRECT` grouping on a normally declared stream and routes direct emits on it
+//! (verified on Storm 2.8.3, `storm/README.md` finding a). The jar's YAML therefore
+//! declares direct streams with `setNamedStream`/`setDefaultStream`. `sparse-host` sends the
+//! target task as `task + 2^32`: Storm ≥ 2.6 kills a shell component that sends a small
+//! numeric `task` (Integer/Long cast), and every Storm emits to `(int) task`, i.e. the task.
+//!
+//! # Streams without fields
+//!
+//! A stream declared with no fields (e.g. a sink's `[]`) is left out of the YAML: Flux 2.8
+//! fails on `setDefaultStream([])` (`IndexOutOfBoundsException` in
+//! `FluxBuilder.canInvokeWithArgs`). Such a stream that another component subscribes to is
+//! an error.
+//!
+//! # Flux inside the jar
+//!
+//! Storm distributions do not put Flux on the worker classpath, so by default the jar embeds
+//! flux-core's classes when a flux-core jar is found ([`find_flux_core`]; or given with
+//! `--flux-core`): then `storm jar x.jar org.apache.storm.flux.Flux --remote ...` works on a
+//! plain cluster. flux-core's own top-level `resources/` (`storm.py`, `storm.rb`, ...) is
+//! **not** copied: it would be merged into the components' working directory, and it must
+//! not shadow ours. Its manifest and signature files are not copied either. Use the
+//! flux-core of your cluster's Storm version. `--no-flux-core` makes a jar of ~10 KiB plus
+//! the binaries, for clusters that provide Flux themselves.
+//!
+//! # Configuration
+//!
+//! The Flux `config:` block is the merged conf of [`sparse_project::resolve`]: the topology
+//! file's own conf, then the environment's `options`, then each `-o`, then `-d`. Put
+//! `streamparse.log.path` (e.g. `/var/log/storm/streamparse`) there so that each task
+//! writes `streamparse_<topology>_<component>_<task>_<pid>.log`.
+//!
+//! # Library use
+//!
+//! [`build`] is what `sparse submit` calls; its signature and [`JarRequest`] / [`JarOutput`]
+//! are kept stable:
+//!
+//! ```no_run
+//! # fn demo(topology: sparse_topology::model::Topology) -> Result<(), sparse_deploy::jar::JarError> {
+//! use sparse_deploy::jar::{self, JarRequest};
+//! let mut req = JarRequest::new(
+//!     topology.clone(),
+//!     topology.conf.clone(),
+//!     "target/release".into(),
+//!     "target/sparse/wordcount.jar".into(),
+//! );
+//! req.flux_core = jar::find_flux_core(std::path::Path::new("."));
+//! let out = jar::build(&req)?;
+//! println!("{} ({} entries), Flux resource {}", out.jar.display(), out.entries.len(), out.flux_resource);
+//! # Ok(()) }
+//! ```
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+
+pub mod maven;
+
+use sparse_topology::flux::{self, WriteError};
+use sparse_topology::model::{Exec, Topology};
+
+/// The launcher's text (`resources/sparse-host.sh`).
+pub const LAUNCHER: &str = include_str!("sparse-host.sh");
+/// The launcher's file name inside `resources/`.
+pub const LAUNCHER_NAME: &str = "sparse-host.sh";
+/// The host's file name inside `resources/` (and in the release folder).
+pub const HOST_NAME: &str = "sparse-host";
+/// Flux's main class.
+pub const FLUX_MAIN: &str = "org.apache.storm.flux.Flux";
+
+/// What to put in a topology jar; see the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct JarRequest {
+    /// The topology (validated by the caller); its `conf` is ignored in favour of
+    /// [`JarRequest::conf`].
+    pub topology: Topology,
+    /// The merged Storm conf, written as the Flux `config:` block.
+    pub conf: Map<String, Value>,
+    /// The build folder holding the plugins `lib<crate>.so` (the release folder unless
+    /// another profile was built), and `sparse-host` unless [`JarRequest::host`] is given.
+    pub release_dir: PathBuf,
+    /// Where to write the jar (its folder is created). The Flux YAML is also written next to
+    /// it, with the extension `.yaml`.
+    pub output: PathBuf,
+    /// A flux-core jar whose classes are embedded; `None` embeds nothing. See
+    /// [`find_flux_core`].
+    pub flux_core: Option<PathBuf>,
+    /// The `sparse-host` to pack; `None` packs `<release_dir>/sparse-host`. Commands choose
+    /// it with [`sparse_project::artifacts::find_host`].
+    pub host: Option<PathBuf>,
+    /// JVM dependency jars whose classes are packed (see [`maven::resolve`]), in order:
+    /// an entry already in the jar is kept, except `META-INF/services/*` files, which are
+    /// concatenated so every library's service providers stay registered.
+    pub jvm_jars: Vec<PathBuf>,
+}
+
+impl JarRequest {
+    /// A request without flux-core.
+    pub fn new(
+        topology: Topology,
+        conf: Map<String, Value>,
+        release_dir: PathBuf,
+        output: PathBuf,
+    ) -> JarRequest {
+        JarRequest {
+            topology,
+            conf,
+            release_dir,
+            output,
+            flux_core: None,
+            host: None,
+            jvm_jars: Vec::new(),
+        }
+    }
+
+    /// The `sparse-host` that [`build`] packs.
+    pub fn host_path(&self) -> PathBuf {
+        self.host
+            .clone()
+            .unwrap_or_else(|| self.release_dir.join(HOST_NAME))
+    }
+}
+
+/// What [`build`] wrote.
+#[derive(Debug, Clone)]
+pub struct JarOutput {
+    /// The jar.
+    pub jar: PathBuf,
+    /// The Flux YAML written next to the jar (the same text as the jar's copy).
+    pub yaml: PathBuf,
+    /// The YAML's class-path name for Flux: `--resource /<name>.yaml`.
+    pub flux_resource: String,
+    /// Every entry of the jar, in order.
+    pub entries: Vec<String>,
+    /// The crates whose plugins were packed (`lib<crate>.so`).
+    pub plugins: Vec<String>,
+    /// The files packed as `resources/plugins/...`, in the same order.
+    pub plugin_files: Vec<PathBuf>,
+    /// The file packed as `resources/sparse-host`.
+    pub host: PathBuf,
+    /// The flux-core jar whose classes were embedded, if any.
+    pub flux_core: Option<PathBuf>,
+    /// Things the user should know (shell commands whose programs are not in the jar).
+    pub warnings: Vec<String>,
+}
+
+/// Why the jar could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum JarError {
+    /// The `sparse-host` to pack does not exist.
+    #[error(
+        "no {} at {} (install it with `cargo install --path <sparse checkout>/host`; `sparse jar` packs the one next to sparse or on PATH)",
+        HOST_NAME,
+        path.display()
+    )]
+    NoHost {
+        /// Where it was expected.
+        path: PathBuf,
+    },
+    /// A plugin named by a component is not in the release folder.
+    #[error(
+        "component `{component}` runs `{krate}::...`, but {} does not exist (is `{krate}` a cdylib crate of this project's workspace? `sparse jar` builds it unless --no-build)",
+        path.display()
+    )]
+    MissingPlugin {
+        /// The component id.
+        component: String,
+        /// The crate name from `--component CRATE::TYPE`.
+        krate: String,
+        /// The file looked for.
+        path: PathBuf,
+    },
+    /// A `sparse-host` command without a usable `--component CRATE::TYPE`.
+    #[error("component `{component}`: {message}")]
+    BadCommand {
+        /// The component id.
+        component: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The topology cannot be written as Flux YAML.
+    #[error(transparent)]
+    Yaml(#[from] WriteError),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Writing the jar, or reading the flux-core jar, failed.
+    #[error("{}: {source}", path.display())]
+    Zip {
+        /// The jar.
+        path: PathBuf,
+        /// The zip error.
+        source: zip::result::ZipError,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JarError + '_ {
+    move |source| JarError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn zip_err(path: &Path) -> impl FnOnce(zip::result::ZipError) -> JarError + '_ {
+    move |source| JarError::Zip {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// `lib<crate>.so` (`-` → `_`), the file `sparse-host` loads for `CRATE::TYPE`.
+pub fn plugin_file(krate: &str) -> String {
+    sparse_protocol::plugin_file::file_name(krate)
+}
+
+/// The topology as it goes into the jar, the crates whose plugins it needs, and warnings.
+#[derive(Debug, Clone)]
+pub struct JarTopology {
+    /// Commands rewritten to the launcher, direct streams declared normally, `conf` set.
+    pub topology: Topology,
+    /// `(component id, crate)` for every `sparse-host` component, in order.
+    pub crates: Vec<(String, String)>,
+    /// Shell commands that do not run `sparse-host` (their programs are not shipped).
+    pub warnings: Vec<String>,
+}
+
+/// The crate of `sparse-host ... --component CRATE::TYPE` (also `-c X`, `--component=X`).
+fn component_crate(args: &[String]) -> Option<&str> {
+    sparse_project::artifacts::component_arg(args)?
+        .split_once("::")
+        .map(|(k, _)| k)
+}
+
+/// Rewrites `topology` for the jar (see the [module docs](self)): `conf` becomes the
+/// Flux `config:`, `["sparse-host", ARGS...]` becomes `["sh", "sparse-host.sh", ARGS...]`,
+/// and direct streams are declared as normal ones.
+pub fn jar_topology(
+    topology: &Topology,
+    conf: &Map<String, Value>,
+) -> Result<JarTopology, JarError> {
+    let mut t = topology.clone();
+    t.conf = conf.clone();
+    let mut crates = Vec::new();
+    let mut warnings = Vec::new();
+    let subscribed: HashSet<(String, String)> = topology
+        .components
+        .iter()
+        .flat_map(|c| c.inputs.iter())
+        .map(|i| (i.source.clone(), i.stream.clone()))
+        .collect();
+    for c in &mut t.components {
+        for def in c.outputs.values_mut() {
+            def.direct = false;
+        }
+        // Flux 2.8 crashes on `setDefaultStream([])` (IndexOutOfBoundsException in
+        // FluxBuilder.canInvokeWithArgs), so a stream without fields is not declared; one
+        // that is subscribed to cannot be expressed at all.
+        if let Some((sid, _)) = c.outputs.iter().find(|(sid, d)| {
+            d.fields.is_empty() && subscribed.contains(&(c.id.clone(), (*sid).clone()))
+        }) {
+            return Err(JarError::BadCommand {
+                component: c.id.clone(),
+                message: format!(
+                    "stream `{sid}` has no fields but is subscribed to; Flux cannot declare it"
+                ),
+            });
+        }
+        c.outputs.retain(|_, d| !d.fields.is_empty());
+        let Exec::Shell { command } = &mut c.exec else {
+            continue;
+        };
+        if command.first().map(String::as_str) == Some(HOST_NAME) {
+            let krate = component_crate(&command[1..]).ok_or_else(|| JarError::BadCommand {
+                component: c.id.clone(),
+                message: format!("`{}` has no `--component CRATE::TYPE`", command.join(" ")),
+            })?;
+            crates.push((c.id.clone(), krate.to_string()));
+            let mut new = vec!["sh".to_string(), LAUNCHER_NAME.to_string()];
+            new.extend(command.drain(1..));
+            *command = new;
+        } else {
+            warnings.push(format!(
+                "component `{}` runs `{}`, which the jar does not ship: it must be installed on every worker",
+                c.id,
+                command.join(" ")
+            ));
+        }
+    }
+    Ok(JarTopology {
+        topology: t,
+        crates,
+        warnings,
+    })
+}
+
+/// The topology name as a file name: characters other than ASCII letters, digits, `.`,
+/// `_` and `-` become `_`.
+pub fn file_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("topology{s}")
+    } else {
+        s
+    }
+}
+
+/// The default jar path for a topology: `<target>/sparse/<name>.jar`, where `<target>` is
+/// [`sparse_project::release::target_dir`].
+pub fn default_output(root: &Path, topology_name: &str) -> PathBuf {
+    sparse_project::release::target_dir(root)
+        .join("sparse")
+        .join(format!("{}.jar", file_stem(topology_name)))
+}
+
+/// The manifest text, with lines longer than 72 bytes continued as the jar spec wants.
+fn manifest(topology: &str, resource: &str, flux: bool) -> String {
+    let mut attrs = vec![
+        ("Manifest-Version", "1.0".to_string()),
+        (
+            "Created-By",
+            format!("sparse {}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("Sparse-Topology", topology.to_string()),
+        ("Sparse-Flux-Resource", resource.to_string()),
+    ];
+    if flux {
+        attrs.push(("Main-Class", FLUX_MAIN.to_string()));
+    }
+    let mut out = String::new();
+    for (k, v) in attrs {
+        let line = format!("{k}: {v}");
+        let mut rest = line.as_str();
+        let mut first = true;
+        while !rest.is_empty() {
+            let max = if first { 72 } else { 71 };
+            let mut cut = rest.len().min(max);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            if !first {
+                out.push(' ');
+            }
+            out.push_str(&rest[..cut]);
+            out.push_str("\r\n");
+            rest = &rest[cut..];
+            first = false;
+        }
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// Whether a flux-core entry is copied: not its manifest or signatures, not its top-level
+/// `resources/` (storm.py & co.).
+fn copy_flux_entry(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if name == "resources/" || name.starts_with("resources/") {
+        return false;
+    }
+    if upper == "META-INF/MANIFEST.MF" || upper == "META-INF/" {
+        return false;
+    }
+    if let Some(f) = upper.strip_prefix("META-INF/")
+        && !f.contains('/')
+        && [".SF", ".RSA", ".DSA", ".EC"]
+            .iter()
+            .any(|s| f.ends_with(s))
+    {
+        return false;
+    }
+    true
+}
+
+/// Builds the jar and the YAML next to it; see the [module docs](self).
+///
+/// The jar is written to a temporary file beside [`JarRequest::output`] and renamed at the
+/// end, so a failed build never leaves a truncated jar.
+pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
+    let jt = jar_topology(&req.topology, &req.conf)?;
+    let host = req.host_path();
+    if !host.is_file() {
+        return Err(JarError::NoHost { path: host });
+    }
+    let mut plugins: BTreeSet<String> = BTreeSet::new();
+    for (component, krate) in &jt.crates {
+        let path = req.release_dir.join(plugin_file(krate));
+        if !path.is_file() {
+            return Err(JarError::MissingPlugin {
+                component: component.clone(),
+                krate: krate.clone(),
+                path,
+            });
+        }
+        plugins.insert(plugin_file(krate));
+    }
+    let stem = file_stem(&jt.topology.name);
+    let yaml_name = format!("{stem}.yaml");
+    let yaml = format!(
+        "# Generated by sparse {} (`sparse jar`) for topology {:?}.\n# Run: storm jar <this jar> {} --remote --resource /{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        jt.topology.name,
+        FLUX_MAIN,
+        yaml_name,
+        flux::to_yaml(&jt.topology)?
+    );
+    let yaml = if yaml.ends_with('\n') {
+        yaml
+    } else {
+        yaml + "\n"
+    };
+
+    let out_dir = req
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&out_dir).map_err(io_err(&out_dir))?;
+    let yaml_path = req.output.with_extension("yaml");
+    std::fs::write(&yaml_path, &yaml).map_err(io_err(&yaml_path))?;
+
+    let tmp = out_dir.join(format!(
+        ".{}.tmp-{}",
+        req.output
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = write_jar(req, &tmp, &yaml_name, &yaml, &plugins);
+    let entries = match result {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&tmp, &req.output).map_err(io_err(&req.output))?;
+    Ok(JarOutput {
+        jar: req.output.clone(),
+        yaml: yaml_path,
+        flux_resource: format!("/{yaml_name}"),
+        entries,
+        plugins: plugins
+            .iter()
+            .map(|f| {
+                sparse_protocol::plugin_file::crate_of(f)
+                    .unwrap_or(f)
+                    .to_string()
+            })
+            .collect(),
+        plugin_files: plugins.iter().map(|p| req.release_dir.join(p)).collect(),
+        host,
+        flux_core: req.flux_core.clone(),
+        warnings: jt.warnings,
+    })
+}
+
+/// A jar being written: the zip, its path (for errors) and the entry names so far.
+struct Writer<'a> {
+    zip: ZipWriter<BufWriter<File>>,
+    path: &'a Path,
+    entries: Vec<String>,
+}
+
+impl Writer<'_> {
+    fn file(&mut self, name: &str, mode: u32, bytes: &[u8]) -> Result<(), JarError> {
+        self.zip
+            .start_file(name, options().unix_permissions(mode))
+            .map_err(zip_err(self.path))?;
+        self.zip.write_all(bytes).map_err(io_err(self.path))?;
+        self.entries.push(name.to_string());
+        Ok(())
+    }
+
+    fn dir(&mut self, name: &str) -> Result<(), JarError> {
+        self.zip
+            .add_directory(name, options().unix_permissions(0o755))
+            .map_err(zip_err(self.path))?;
+        self.entries.push(name.to_string());
+        Ok(())
+    }
+}
+
+/// Deflated, fixed time (reproducible jars).
+fn options() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::DEFAULT)
+        .large_file(false)
+}
+
+fn write_jar(
+    req: &JarRequest,
+    path: &Path,
+    yaml_name: &str,
+    yaml: &str,
+    plugins: &BTreeSet<String>,
+) -> Result<Vec<String>, JarError> {
+    let file = File::create(path).map_err(io_err(path))?;
+    let mut w = Writer {
+        zip: ZipWriter::new(BufWriter::new(file)),
+        path,
+        entries: Vec::new(),
+    };
+    let resource = format!("/{yaml_name}");
+    let mf = manifest(&req.topology.name, &resource, req.flux_core.is_some());
+    w.file("META-INF/MANIFEST.MF", 0o644, mf.as_bytes())?;
+    w.file(yaml_name, 0o644, yaml.as_bytes())?;
+    w.dir("resources/")?;
+    w.file(
+        &format!("resources/{LAUNCHER_NAME}"),
+        0o755,
+        LAUNCHER.as_bytes(),
+    )?;
+    let host = req.host_path();
+    let bytes = std::fs::read(&host).map_err(io_err(&host))?;
+    w.file(&format!("resources/{HOST_NAME}"), 0o755, &bytes)?;
+    w.dir("resources/plugins/")?;
+    for p in plugins {
+        let src = req.release_dir.join(p);
+        let bytes = std::fs::read(&src).map_err(io_err(&src))?;
+        w.file(&format!("resources/plugins/{p}"), 0o644, &bytes)?;
+    }
+    if let Some(fc) = &req.flux_core {
+        let f = File::open(fc).map_err(io_err(fc))?;
+        let mut src = ZipArchive::new(std::io::BufReader::new(f)).map_err(zip_err(fc))?;
+        let mut seen: HashSet<String> = w.entries.iter().cloned().collect();
+        for i in 0..src.len() {
+            let entry = src.by_index_raw(i).map_err(zip_err(fc))?;
+            let name = entry.name().map_err(zip_err(fc))?.into_owned();
+            if !copy_flux_entry(&name) || !seen.insert(name.clone()) {
+                continue;
+            }
+            w.zip.raw_copy_file(entry).map_err(zip_err(path))?;
+            w.entries.push(name);
+        }
+    }
+    copy_jvm_jars(&mut w, &req.jvm_jars)?;
+    let Writer { zip, entries, .. } = w;
+    let file = zip
+        .finish()
+        .map_err(zip_err(path))?
+        .into_inner()
+        .map_err(|e| JarError::Io {
+            path: path.to_path_buf(),
+            source: e.into_error(),
+        })?;
+    file.sync_all().map_err(io_err(path))?;
+    Ok(entries)
+}
+
+/// Packs the classes and resources of the JVM dependency jars: the first jar to bring an
+/// entry wins, except `META-INF/services/*`, concatenated in jar order. Left out like
+/// flux-core's: manifests, signatures and a top-level `resources/`; also `module-info.class`
+/// (one per library; the topology jar is not a module).
+fn copy_jvm_jars(w: &mut Writer<'_>, jars: &[PathBuf]) -> Result<(), JarError> {
+    let mut seen: HashSet<String> = w.entries.iter().cloned().collect();
+    let mut services: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    for jar in jars {
+        let f = File::open(jar).map_err(io_err(jar))?;
+        let mut src = ZipArchive::new(std::io::BufReader::new(f)).map_err(zip_err(jar))?;
+        for i in 0..src.len() {
+            let name = src
+                .by_index_raw(i)
+                .map_err(zip_err(jar))?
+                .name()
+                .map_err(zip_err(jar))?
+                .into_owned();
+            let upper = name.to_ascii_uppercase();
+            if !copy_flux_entry(&name)
+                || name.ends_with("module-info.class")
+                || upper == "META-INF/INDEX.LIST"
+            {
+                continue;
+            }
+            if name.starts_with("META-INF/services/") && !name.ends_with('/') {
+                let mut entry = src.by_index(i).map_err(zip_err(jar))?;
+                let buf = services.entry(name).or_default();
+                std::io::Read::read_to_end(&mut entry, buf).map_err(io_err(jar))?;
+                if !buf.ends_with(b"\n") {
+                    buf.push(b'\n');
+                }
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let entry = src.by_index_raw(i).map_err(zip_err(jar))?;
+            w.zip.raw_copy_file(entry).map_err(zip_err(w.path))?;
+            w.entries.push(name);
+        }
+    }
+    for (name, bytes) in services {
+        if seen.insert(name.clone()) {
+            w.file(&name, 0o644, &bytes)?;
+        }
+    }
+    Ok(())
+}
+
+/// Finds a flux-core jar to embed, in this order: `$SPARSE_FLUX_CORE_JAR`; the newest
+/// `org/apache/storm/flux-core/<v>/flux-core-<v>.jar` in the local Maven repository
+/// (`$MAVEN_REPO_LOCAL`, else `~/.m2/repository`); the newest
+/// `<project>/storm/target/deps-<v>/lib/flux-core-<v>.jar` (this repository's Storm test
+/// cache, see `storm/fetch.sh`).
+pub fn find_flux_core(project_root: &Path) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SPARSE_FLUX_CORE_JAR") {
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
+    }
+    let m2 = std::env::var_os("MAVEN_REPO_LOCAL")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".m2/repository")));
+    let mut candidates: Vec<(Vec<u64>, PathBuf)> = Vec::new();
+    if let Some(m2) = m2 {
+        let dir = m2.join("org/apache/storm/flux-core");
+        for v in read_names(&dir) {
+            let jar = dir.join(&v).join(format!("flux-core-{v}.jar"));
+            if jar.is_file() {
+                candidates.push((version_key(&v), jar));
+            }
+        }
+    }
+    if candidates.is_empty() {
+        let storm = project_root.join("storm/target");
+        for d in read_names(&storm)
+            .into_iter()
+            .filter(|d| d.starts_with("deps-"))
+        {
+            let lib = storm.join(&d).join("lib");
+            for f in read_names(&lib) {
+                if let Some(v) = f
+                    .strip_prefix("flux-core-")
+                    .and_then(|r| r.strip_suffix(".jar"))
+                {
+                    candidates.push((version_key(v), lib.join(&f)));
+                }
+            }
+        }
+    }
+    candidates.sort();
+    candidates.pop().map(|(_, p)| p)
+}
+
+fn read_names(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `2.8.3` → `[2, 8, 3]`; a part that is not a number (e.g. `-SNAPSHOT`) sorts it lower.
+fn version_key(v: &str) -> Vec<u64> {
+    let mut key = Vec::new();
+    for part in v.split('.') {
+        match part.parse::<u64>() {
+            Ok(n) => key.push(n),
+            Err(_) => {
+                let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+                key.push(digits.parse().unwrap_or(0));
+                key.push(0);
+                return key;
+            }
+        }
+    }
+    key.push(1);
+    key
+}
+
+#[cfg(test)]
+mod tests;
