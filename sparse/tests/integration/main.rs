@@ -57,3 +57,5 @@ mod storm_cluster;
 mod storm_interop;
 /// The runner's Storm-style JSON against Storm 2.8.3's own JSON code (Java).
 mod storm_json;
+/// `topologies/kafka_wordcount.clj` on LocalCluster with a real Kafka broker.
+mod storm_kafka;
