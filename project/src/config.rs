@@ -34,6 +34,15 @@ pub struct ProjectConfig {
     /// Command run by `sparse submit` after a successful submission, for every environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_submit: Option<HookCommand>,
+    /// Maven coordinates `groupId:artifactId:version` of the JVM libraries that the
+    /// topology's JVM components need (like `project.clj`'s `:dependencies`); `sparse jar`
+    /// resolves them with Maven and packs them (see `sparse_deploy::jar::maven`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jvm_dependencies: Vec<String>,
+    /// The Storm version of the cluster, whose `storm-client` (and what it brings) is left
+    /// out of the packed JVM dependencies (default 2.8.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storm_version: Option<String>,
 }
 
 /// A `pre_submit`/`post_submit` hook: a shell command line (run with `sh -c`) or an argv

@@ -455,10 +455,11 @@ fn task_cwd(command: &[String], opts: &RunOptions) -> PathBuf {
 pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     for c in &topology.components {
-        if let Exec::Java { class_name, .. } = &c.exec {
+        if let Exec::Java(def) = &c.exec {
             return Err(RunError::Setup(format!(
-                "component `{}` is the Java class `{class_name}`; `sparse run` only runs multi-lang (shell) components",
-                c.id
+                "component `{}` is the JVM class `{}`; `sparse run` only runs multi-lang (shell) components without a JVM: \
+                 run this topology in Storm's LocalCluster with `sparse jar` and storm/run-local.sh (see README, \"Reading from Kafka\")",
+                c.id, def.class_name
             )));
         }
     }

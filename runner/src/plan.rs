@@ -265,6 +265,7 @@ mod tests {
     pub(crate) fn wordcount() -> Topology {
         Topology {
             name: "wordcount".into(),
+            jvm_objects: Vec::new(),
             conf: Map::new(),
             components: vec![
                 comp("sentences", ComponentKind::Spout, 1, &["sentence"], vec![]),

@@ -322,6 +322,7 @@ mod tests {
         }
         Topology {
             name: "t".into(),
+            jvm_objects: Vec::new(),
             conf: Map::new(),
             components: comps,
         }

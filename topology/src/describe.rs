@@ -43,7 +43,7 @@ pub fn exec_label(e: &Exec) -> String {
             })
             .collect::<Vec<_>>()
             .join(" "),
-        Exec::Java { class_name, .. } => format!("java {class_name}"),
+        Exec::Java(def) => format!("java {}", def.class_name),
     }
 }
 
@@ -65,6 +65,15 @@ pub fn describe(t: &Topology) -> String {
     );
     if !t.conf.is_empty() {
         let _ = writeln!(s, "  conf: {}", conf_line(&t.conf));
+    }
+    for o in &t.jvm_objects {
+        let _ = writeln!(
+            s,
+            "  {:<5} {:<20} java {}",
+            "jvm",
+            esc(&o.id),
+            esc(&o.def.class_name)
+        );
     }
     for c in &t.components {
         let _ = writeln!(

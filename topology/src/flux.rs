@@ -4,18 +4,23 @@
 //! constructor argument is the command, the optional second the `default` stream's fields;
 //! `configMethods` `setDefaultStream`, `setNamedStream` and `addComponentConfig` fill outputs and
 //! per-component conf. Any other `className` becomes [`Exec::Java`] with its constructor
-//! arguments kept verbatim. `parallelism` defaults to 1 and `numTasks` to `parallelism`.
+//! arguments, `properties` and `configMethods` kept verbatim (Flux calls them on the object),
+//! and `components:` become [`Topology::jvm_objects`]; `ref`/`reflist` arguments and `ref`
+//! properties are kept as `{"ref": id}` / `{"reflist": [...]}` values. A JVM class cannot
+//! be asked what it emits, so its streams are read from the config entry
+//! [`JVM_OUTPUTS_KEY`] (`sparse.jvm.outputs: {component: {stream: [fields]}}`), which Storm
+//! ignores. `parallelism` defaults to 1 and `numTasks` to `parallelism`.
 //! `streams` become the `to` bolt's inputs, in file order (a second stream with the same `to`,
 //! `from` and `streamId` replaces the first, as in Storm, with a warning); every grouping type is read
 //! (`ALL CUSTOM DIRECT SHUFFLE LOCAL_OR_SHUFFLE FIELDS GLOBAL NONE`, `streamId`, `args`,
 //! `customClass`). The topology name is `name:`, or the file stem when absent.
 //!
-//! Not supported, and reported as errors with their location: `includes`, `components` and
-//! `ref` arguments, `properties`, `factory`, `${...}` substitution, and configMethods other than
-//! the three above (sparse's model could not keep them).
+//! Not supported, and reported as errors with their location: `includes`, `factory`, and
+//! configMethods of shell components other than the three above (sparse's model could not
+//! keep them). `${...}` substitution is not done: such text is kept as written.
 //!
-//! **Writing.** [`to_yaml`] writes the same shapes back; reading its output gives the same
-//! [`Topology`] (spans aside). Direct streams cannot be declared by `FluxShellSpout` /
+//! **Writing.** [`to_yaml`] writes the same shapes back (JVM streams into
+//! [`JVM_OUTPUTS_KEY`]); reading its output gives the same [`Topology`] (spans aside). Direct streams cannot be declared by `FluxShellSpout` /
 //! `FluxShellBolt` (Storm's wrappers have no such method), so writing one is an error.
 
 use std::collections::BTreeMap;
@@ -25,7 +30,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use super::model::{Component, ComponentKind, Exec, Grouping, Input, Span, StreamDef, Topology};
+use super::model::{
+    Component, ComponentKind, Exec, Grouping, Input, JvmCall, JvmDef, JvmObject, Span, StreamDef,
+    Topology,
+};
 use super::{DEFAULT_STREAM, Diagnostic, LoadError, Loaded, merge_inputs, name_from_path};
 
 /// `className` of Storm's shell spout wrapper.
@@ -40,12 +48,39 @@ struct FluxFile<Id> {
     name: Option<String>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     config: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    components: Vec<ObjectDecl<Id>>,
     #[serde(default)]
     spouts: Vec<Vertex<Id>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     bolts: Vec<Vertex<Id>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     streams: Vec<StreamDecl<Id>>,
+}
+
+/// One entry of Flux's `components:` list (a JVM object that is not a spout or bolt).
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ObjectDecl<Id> {
+    id: Id,
+    class_name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    constructor_args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<PropertyDecl>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    config_methods: Vec<ConfigMethod>,
+}
+
+/// A Flux property: `{name, value}` or `{name, ref}`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct PropertyDecl {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<Value>,
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -55,6 +90,8 @@ struct Vertex<Id> {
     class_name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     constructor_args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<PropertyDecl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     config_methods: Vec<ConfigMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +153,15 @@ impl Reader<'_> {
         }
     }
 
+    /// The start of the file, for problems in values that carry no place of their own.
+    fn file_span(&self) -> Span {
+        Span {
+            file: PathBuf::from(self.file),
+            line: 1,
+            col: 1,
+        }
+    }
+
     fn err(&mut self, at: &Spanned<String>, component: Option<&str>, msg: impl Into<String>) {
         let span = self.span(at);
         self.errors
@@ -157,10 +203,37 @@ pub fn load_str_with_warnings(src: &str, path: &Path) -> Result<Loaded, LoadErro
             msg,
         )])
     })?;
+    let mut file = file;
     let mut r = Reader {
         file: path,
         errors: Vec::new(),
     };
+    let jvm_outputs = file
+        .config
+        .remove(JVM_OUTPUTS_KEY)
+        .map(|v| read_jvm_outputs(&mut r, &v))
+        .unwrap_or_default();
+    let mut jvm_objects = Vec::new();
+    for o in &file.components {
+        let def = JvmDef {
+            class_name: o.class_name.clone(),
+            constructor_args: o.constructor_args.clone(),
+            properties: read_properties(&mut r, &o.id, &o.properties),
+            config_methods: o
+                .config_methods
+                .iter()
+                .map(|m| JvmCall {
+                    name: m.name.clone(),
+                    args: m.args.clone(),
+                })
+                .collect(),
+        };
+        jvm_objects.push(JvmObject {
+            id: o.id.value.clone(),
+            def,
+            span: Some(r.span(&o.id)),
+        });
+    }
     let mut components = Vec::new();
     for (list, kind) in [
         (&file.spouts, ComponentKind::Spout),
@@ -212,6 +285,24 @@ pub fn load_str_with_warnings(src: &str, path: &Path) -> Result<Loaded, LoadErro
             ),
         }
     }
+    for (id, streams) in jvm_outputs {
+        match components.iter_mut().find(|c| c.id == id) {
+            Some(c) if matches!(c.exec, Exec::Java(_)) => c.outputs = streams,
+            Some(c) => r.errors.push(Diagnostic::new(
+                c.span.clone(),
+                Some(&id),
+                format!(
+                    "config `{JVM_OUTPUTS_KEY}` declares streams for a shell component; declare \
+                     them with its constructor argument or setDefaultStream/setNamedStream"
+                ),
+            )),
+            None => r.errors.push(Diagnostic::new(
+                Some(r.file_span()),
+                None,
+                format!("config `{JVM_OUTPUTS_KEY}` names unknown component `{id}`"),
+            )),
+        }
+    }
     if !r.errors.is_empty() {
         return Err(LoadError::Invalid(r.errors));
     }
@@ -225,6 +316,7 @@ pub fn load_str_with_warnings(src: &str, path: &Path) -> Result<Loaded, LoadErro
     Ok(Loaded {
         topology: Topology {
             name: file.name.unwrap_or_else(|| name_from_path(path)),
+            jvm_objects,
             conf: file.config,
             components,
         },
@@ -309,11 +401,39 @@ fn read_vertex(
         );
         Exec::Shell { command: vec![] }
     } else {
-        Exec::Java {
-            class_name: v.class_name.clone(),
-            constructor_args: v.constructor_args.clone(),
-        }
+        // A JVM class: Flux calls its configMethods and sets its properties; they are kept
+        // verbatim. Its streams come from the `sparse.jvm.outputs` config entry.
+        return (r.errors.len() == n_errors).then(|| Component {
+            id: id.to_string(),
+            kind,
+            exec: Exec::Java(JvmDef {
+                class_name: v.class_name.clone(),
+                constructor_args: v.constructor_args.clone(),
+                properties: read_properties(r, &v.id, &v.properties),
+                config_methods: v
+                    .config_methods
+                    .iter()
+                    .map(|m| JvmCall {
+                        name: m.name.clone(),
+                        args: m.args.clone(),
+                    })
+                    .collect(),
+            }),
+            parallelism,
+            num_tasks,
+            outputs,
+            inputs: Vec::new(),
+            conf: Map::new(),
+            span: Some(r.span(&v.id)),
+        });
     };
+    if !v.properties.is_empty() {
+        r.err(
+            &v.id,
+            Some(id),
+            "a shell component has no properties (Storm's wrappers take none)",
+        );
+    }
     let mut conf = Map::new();
     for m in &v.config_methods {
         match (m.name.as_str(), m.args.as_slice()) {
@@ -376,6 +496,109 @@ fn read_vertex(
     })
 }
 
+/// The config entry holding the streams of JVM components: `{component: {stream: [field...]}}`.
+/// Flux passes it to Storm as topology conf, which ignores it; sparse reads it because it
+/// cannot ask a JVM class what it declares.
+pub const JVM_OUTPUTS_KEY: &str = "sparse.jvm.outputs";
+
+fn read_jvm_outputs(r: &mut Reader<'_>, v: &Value) -> Vec<(String, BTreeMap<String, StreamDef>)> {
+    let shape = format!(
+        "config `{JVM_OUTPUTS_KEY}` must map component ids to maps of stream id to field \
+         lists, e.g. {{\"kafka-spout\": {{\"default\": [\"value\"]}}}}"
+    );
+    let Value::Object(m) = v else {
+        r.errors
+            .push(Diagnostic::new(Some(r.file_span()), None, shape));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (id, streams) in m {
+        let Value::Object(streams) = streams else {
+            r.errors.push(Diagnostic::new(
+                Some(r.file_span()),
+                Some(id),
+                format!("{shape}; found {streams} for `{id}`"),
+            ));
+            continue;
+        };
+        let mut defs = BTreeMap::new();
+        for (sid, fields) in streams {
+            match strings(fields) {
+                Some(fields) => {
+                    defs.insert(
+                        sid.clone(),
+                        StreamDef {
+                            fields,
+                            direct: false,
+                        },
+                    );
+                }
+                None => r.errors.push(Diagnostic::new(
+                    Some(r.file_span()),
+                    Some(id),
+                    format!(
+                        "config `{JVM_OUTPUTS_KEY}`: stream `{sid}` must be a list of field \
+                         names, found {fields}"
+                    ),
+                )),
+            }
+        }
+        out.push((id.clone(), defs));
+    }
+    out
+}
+
+fn read_properties(
+    r: &mut Reader<'_>,
+    id: &Spanned<String>,
+    props: &[PropertyDecl],
+) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for p in props {
+        match (&p.value, &p.reference) {
+            (Some(v), None) => out.push((p.name.clone(), v.clone())),
+            (None, Some(target)) => out.push((p.name.clone(), JvmDef::reference(target))),
+            _ => r.err(
+                id,
+                Some(&id.value),
+                format!(
+                    "property `{}` needs exactly one of `value` and `ref`",
+                    p.name
+                ),
+            ),
+        }
+    }
+    out
+}
+
+fn write_properties(props: &[(String, Value)]) -> Vec<PropertyDecl> {
+    props
+        .iter()
+        .map(|(name, v)| match JvmDef::refs_of(v) {
+            Ok(ids) if ids.len() == 1 && v.get("ref").is_some() => PropertyDecl {
+                name: name.clone(),
+                value: None,
+                reference: Some(ids[0].to_string()),
+            },
+            _ => PropertyDecl {
+                name: name.clone(),
+                value: Some(v.clone()),
+                reference: None,
+            },
+        })
+        .collect()
+}
+
+fn write_calls(calls: &[JvmCall]) -> Vec<ConfigMethod> {
+    calls
+        .iter()
+        .map(|m| ConfigMethod {
+            name: m.name.clone(),
+            args: m.args.clone(),
+        })
+        .collect()
+}
+
 fn read_grouping(g: &GroupingDecl) -> Result<Grouping, String> {
     let no_args = |grouping: Grouping| -> Result<Grouping, String> {
         if g.args.is_some() || g.custom_class.is_some() {
@@ -427,6 +650,16 @@ pub enum WriteError {
         /// The stream.
         stream: String,
     },
+    /// Flux sets no per-component conf on a JVM class.
+    #[error(
+        "component `{component}`: conf `{key}` cannot be set on a JVM component in Flux (configure the object itself, or use topology conf)"
+    )]
+    JvmConf {
+        /// The component.
+        component: String,
+        /// The first conf key.
+        key: String,
+    },
     /// The YAML serializer failed.
     #[error("cannot write YAML: {0}")]
     Yaml(String),
@@ -437,13 +670,26 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
     let mut file: FluxFile<String> = FluxFile {
         name: Some(t.name.clone()),
         config: t.conf.clone(),
+        components: t
+            .jvm_objects
+            .iter()
+            .map(|o| ObjectDecl {
+                id: o.id.clone(),
+                class_name: o.def.class_name.clone(),
+                constructor_args: o.def.constructor_args.clone(),
+                properties: write_properties(&o.def.properties),
+                config_methods: write_calls(&o.def.config_methods),
+            })
+            .collect(),
         spouts: Vec::new(),
         bolts: Vec::new(),
         streams: Vec::new(),
     };
+    let mut jvm_outputs = Map::new();
     for c in &t.components {
         let mut constructor_args = Vec::new();
         let mut config_methods = Vec::new();
+        let mut properties = Vec::new();
         let class_name = match &c.exec {
             Exec::Shell { command } => {
                 constructor_args.push(Value::from(command.clone()));
@@ -452,12 +698,11 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
                     ComponentKind::Bolt => SHELL_BOLT_CLASS.to_string(),
                 }
             }
-            Exec::Java {
-                class_name,
-                constructor_args: args,
-            } => {
-                constructor_args.clone_from(args);
-                class_name.clone()
+            Exec::Java(def) => {
+                constructor_args.clone_from(&def.constructor_args);
+                properties = write_properties(&def.properties);
+                config_methods = write_calls(&def.config_methods);
+                def.class_name.clone()
             }
         };
         for (sid, def) in &c.outputs {
@@ -466,6 +711,9 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
                     component: c.id.clone(),
                     stream: sid.clone(),
                 });
+            }
+            if matches!(c.exec, Exec::Java(_)) {
+                continue;
             }
             let fields = Value::from(def.fields.clone());
             if sid == DEFAULT_STREAM {
@@ -480,16 +728,33 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
                 });
             }
         }
+        if matches!(c.exec, Exec::Java(_))
+            && let Some(key) = c.conf.keys().next()
+        {
+            return Err(WriteError::JvmConf {
+                component: c.id.clone(),
+                key: key.clone(),
+            });
+        }
         for (k, v) in &c.conf {
             config_methods.push(ConfigMethod {
                 name: "addComponentConfig".into(),
                 args: vec![Value::from(k.clone()), v.clone()],
             });
         }
+        if matches!(c.exec, Exec::Java(_)) && !c.outputs.is_empty() {
+            let streams: Map<String, Value> = c
+                .outputs
+                .iter()
+                .map(|(sid, d)| (sid.clone(), Value::from(d.fields.clone())))
+                .collect();
+            jvm_outputs.insert(c.id.clone(), Value::Object(streams));
+        }
         let vertex = Vertex {
             id: c.id.clone(),
             class_name,
             constructor_args,
+            properties,
             config_methods,
             parallelism: Some(i64::from(c.parallelism)),
             num_tasks: (c.num_tasks != c.parallelism).then_some(i64::from(c.num_tasks)),
@@ -528,6 +793,10 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
                 },
             });
         }
+    }
+    if !jvm_outputs.is_empty() {
+        file.config
+            .insert(JVM_OUTPUTS_KEY.to_string(), Value::Object(jvm_outputs));
     }
     serde_saphyr::to_string(&file).map_err(|e| WriteError::Yaml(e.to_string()))
 }

@@ -265,5 +265,8 @@ pub fn without_spans(t: &Topology) -> Topology {
     for c in &mut t.components {
         c.span = None;
     }
+    for o in &mut t.jvm_objects {
+        o.span = None;
+    }
     t
 }

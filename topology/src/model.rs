@@ -22,15 +22,121 @@ pub struct Span {
     pub col: u32,
 }
 
-/// A whole topology: its name, topology-level Storm conf and its components.
-#[derive(Debug, Clone, PartialEq)]
+/// A whole topology: its name, topology-level Storm conf, the JVM objects its JVM
+/// components are built from, and its components.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Topology {
     /// The topology name (`topology.name`), by default the file name without extension.
     pub name: String,
     /// Topology-wide Storm configuration declared in the file (Flux `config:`).
     pub conf: Map<String, Value>,
+    /// JVM objects that are not spouts or bolts (Flux `components:`), in declaration order:
+    /// configuration objects that JVM spouts and bolts take as arguments through
+    /// [`JvmDef::reference`] values.
+    pub jvm_objects: Vec<JvmObject>,
     /// Spouts and bolts, in declaration order.
     pub components: Vec<Component>,
+}
+
+/// A named JVM object (one entry of Flux's `components:` list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JvmObject {
+    /// The id other definitions refer to it by.
+    pub id: String,
+    /// How to build it.
+    pub def: JvmDef,
+    /// Where it was declared, if known.
+    pub span: Option<Span>,
+}
+
+/// How Flux builds a JVM object: `new CLASS(constructor_args...)`, then each property set
+/// (a public field or `setName` method), then each config method called in order.
+///
+/// Argument and property values are JSON values kept verbatim, as Flux reads them (it
+/// converts a string to an enum constant when the Java parameter is an enum). A reference to
+/// another object is the map `{"ref": "id"}`, a list of references `{"reflist": ["a", "b"]}`
+/// (see [`JvmDef::reference`]); Flux resolves them only at the top level of an argument list
+/// and as a property's value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JvmDef {
+    /// Fully qualified class name (nested classes with `$`).
+    pub class_name: String,
+    /// Constructor arguments.
+    pub constructor_args: Vec<Value>,
+    /// Properties set after construction: name and value, in order.
+    pub properties: Vec<(String, Value)>,
+    /// Methods called after the properties are set.
+    pub config_methods: Vec<JvmCall>,
+}
+
+/// One Flux `configMethods` entry: a method name and its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JvmCall {
+    /// The method name.
+    pub name: String,
+    /// Its arguments (references allowed, as in [`JvmDef::constructor_args`]).
+    pub args: Vec<Value>,
+}
+
+impl JvmDef {
+    /// A definition with only a class name.
+    pub fn new(class_name: impl Into<String>) -> JvmDef {
+        JvmDef {
+            class_name: class_name.into(),
+            ..JvmDef::default()
+        }
+    }
+
+    /// The value that refers to the JVM object `id`: `{"ref": id}`.
+    pub fn reference(id: &str) -> Value {
+        serde_json::json!({ "ref": id })
+    }
+
+    /// The ids an argument or property value refers to: one for `{"ref": id}`, each of a
+    /// `{"reflist": [...]}`, none for any other value. `Err` holds what is malformed.
+    pub fn refs_of(v: &Value) -> Result<Vec<&str>, String> {
+        let Value::Object(m) = v else {
+            return Ok(Vec::new());
+        };
+        match (m.get("ref"), m.get("reflist")) {
+            (Some(r), None) if m.len() == 1 => r
+                .as_str()
+                .map(|s| vec![s])
+                .ok_or_else(|| format!("`ref` must name an object id, found {r}")),
+            (None, Some(Value::Array(l))) if m.len() == 1 => l
+                .iter()
+                .map(|r| {
+                    r.as_str()
+                        .ok_or_else(|| format!("`reflist` must list object ids, found {r}"))
+                })
+                .collect(),
+            (None, Some(l)) if m.len() == 1 => {
+                Err(format!("`reflist` must be a list of object ids, found {l}"))
+            }
+            (None, None) => Ok(Vec::new()),
+            _ => Err("a reference is a map with the single key `ref` or `reflist`".into()),
+        }
+    }
+
+    /// Every id this definition refers to, with where (`constructor argument 1`, ...).
+    pub fn references(&self) -> Vec<(String, Result<Vec<&str>, String>)> {
+        let mut out = Vec::new();
+        for (i, a) in self.constructor_args.iter().enumerate() {
+            out.push((format!("constructor argument {}", i + 1), Self::refs_of(a)));
+        }
+        for (name, v) in &self.properties {
+            out.push((format!("property `{name}`"), Self::refs_of(v)));
+        }
+        for m in &self.config_methods {
+            for (i, a) in m.args.iter().enumerate() {
+                out.push((
+                    format!("argument {} of config method `{}`", i + 1, m.name),
+                    Self::refs_of(a),
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// Spout or bolt.
@@ -76,14 +182,11 @@ pub enum Exec {
         /// The argv.
         command: Vec<String>,
     },
-    /// A JVM class (Flux `className` other than the shell wrappers). Kept in the model so
-    /// `jar`/`submit` can pass it to Storm; not runnable by the local runner.
-    Java {
-        /// Fully qualified class name.
-        class_name: String,
-        /// Flux constructor arguments, kept verbatim.
-        constructor_args: Vec<Value>,
-    },
+    /// A JVM spout or bolt (Flux `className` other than the shell wrappers), built by Flux
+    /// from this definition. Its output streams cannot be asked from the class, so they are
+    /// declared in the topology ([`Component::outputs`]). `jar` and `submit` pass it to Storm;
+    /// the JVM-free local runner cannot run it.
+    Java(JvmDef),
 }
 
 /// A declared output stream.

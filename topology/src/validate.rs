@@ -22,23 +22,107 @@
 //! - stream fields are not duplicated (Storm's `Fields` rejects that) and shell commands are
 //!   not empty.
 //!
-//! JVM components ([`Exec::Java`]) declare their streams in Java, so subscriptions to them are
-//! only checked for the component's existence. [`local_blockers`] lists what the local runner
-//! cannot run (JVM components, custom groupings); those are not errors for Storm.
+//! - JVM components ([`Exec::Java`]) declare their streams in the topology (sparse cannot ask
+//!   the class), and subscriptions to them are checked like any other; every `ref`/`reflist`
+//!   in a JVM definition names a JVM object (an object: one declared before it), object ids
+//!   are unique and class names are not empty.
+//!
+//! [`local_blockers`] lists what the local runner cannot run (JVM components, custom
+//! groupings); those are not errors for Storm.
 
 use std::collections::HashSet;
 
 use super::Diagnostic;
 use super::describe::grouping_label;
-use super::model::{Component, ComponentKind, Exec, Grouping, Topology};
+use super::model::{Component, ComponentKind, Exec, Grouping, JvmDef, Topology};
 
 fn diag(c: &Component, msg: impl Into<String>) -> Diagnostic {
     Diagnostic::new(c.span.clone(), Some(&c.id), msg)
 }
 
+/// Added to "declares no stream" for a JVM source: sparse cannot ask the class.
+const JVM_STREAMS_HINT: &str = "; sparse cannot ask a JVM class what it declares, so declare \
+     its streams in the topology: the OUTPUTS of `jvm-spout-spec`/`jvm-bolt-spec`, or the \
+     Flux config entry `sparse.jvm.outputs`";
+
+/// Checks the JVM objects and the references of JVM definitions: object ids are unique and
+/// non-empty, class names are given, and every `ref`/`reflist` names an object (an object
+/// only one declared before it, as Flux builds them in order).
+fn validate_jvm(t: &Topology, errs: &mut Vec<Diagnostic>) {
+    let mut known: Vec<&str> = Vec::new();
+    let all: Vec<&str> = t.jvm_objects.iter().map(|o| o.id.as_str()).collect();
+    let check = |what: &str,
+                 span: &Option<super::model::Span>,
+                 component: Option<&str>,
+                 def: &JvmDef,
+                 known: &[&str],
+                 errs: &mut Vec<Diagnostic>| {
+        if def.class_name.trim().is_empty() {
+            errs.push(Diagnostic::new(
+                span.clone(),
+                component,
+                format!("{what}: the class name is empty"),
+            ));
+        }
+        for (place, refs) in def.references() {
+            match refs {
+                Err(msg) => errs.push(Diagnostic::new(
+                    span.clone(),
+                    component,
+                    format!("{what}, {place}: {msg}"),
+                )),
+                Ok(ids) => {
+                    for id in ids {
+                        if known.contains(&id) {
+                            continue;
+                        }
+                        let why = if all.contains(&id) {
+                            "which is declared later (Flux builds objects in order)".to_string()
+                        } else if all.is_empty() {
+                            "but no JVM object is declared".to_string()
+                        } else {
+                            format!("unknown (declared: {})", all.join(", "))
+                        };
+                        errs.push(Diagnostic::new(
+                            span.clone(),
+                            component,
+                            format!("{what}, {place}: reference to JVM object `{id}`, {why}"),
+                        ));
+                    }
+                }
+            }
+        }
+    };
+    for o in &t.jvm_objects {
+        let what = format!("JVM object `{}`", o.id);
+        if o.id.is_empty() {
+            errs.push(Diagnostic::new(
+                o.span.clone(),
+                None,
+                "JVM object id is empty",
+            ));
+        }
+        if known.contains(&o.id.as_str()) {
+            errs.push(Diagnostic::new(
+                o.span.clone(),
+                None,
+                format!("{what} is declared twice"),
+            ));
+        }
+        check(&what, &o.span, None, &o.def, &known, errs);
+        known.push(o.id.as_str());
+    }
+    for c in &t.components {
+        if let Exec::Java(def) = &c.exec {
+            check("JVM component", &c.span, Some(&c.id), def, &all, errs);
+        }
+    }
+}
+
 /// Checks `t` against Storm's rules; an empty result means the topology is valid.
 pub fn validate(t: &Topology) -> Vec<Diagnostic> {
     let mut errs = Vec::new();
+    validate_jvm(t, &mut errs);
     let mut seen: HashSet<&str> = HashSet::new();
     for c in &t.components {
         if c.id.is_empty() {
@@ -131,21 +215,23 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
                 ));
                 continue;
             };
-            if matches!(src.exec, Exec::Java { .. }) {
-                continue;
-            }
             let Some(stream) = src.outputs.get(&input.stream) else {
                 let declared: Vec<&str> = src.outputs.keys().map(String::as_str).collect();
                 errs.push(diag(
                     c,
                     format!(
-                        "{from}: `{}` declares no stream `{}` (declared: {})",
+                        "{from}: `{}` declares no stream `{}` (declared: {}){}",
                         input.source,
                         input.stream,
                         if declared.is_empty() {
                             "none".to_string()
                         } else {
                             declared.join(", ")
+                        },
+                        if matches!(src.exec, Exec::Java(_)) {
+                            JVM_STREAMS_HINT
+                        } else {
+                            ""
                         }
                     ),
                 ));
@@ -209,10 +295,13 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
 pub fn local_blockers(t: &Topology) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for c in &t.components {
-        if let Exec::Java { class_name, .. } = &c.exec {
+        if let Exec::Java(def) = &c.exec {
             out.push(diag(
                 c,
-                format!("JVM class `{class_name}` cannot run in the local runner"),
+                format!(
+                    "JVM class `{}` cannot run in the local runner",
+                    def.class_name
+                ),
             ));
         }
         for i in &c.inputs {

@@ -3,14 +3,15 @@
 //!
 //! Layout: spouts in the first column; each bolt one column right of its deepest source
 //! (longest path from a spout; cycles are cut after as many rounds as there are components).
-//! Components are boxes showing id, kind and parallelism; each subscription is an arrow
+//! Components are boxes showing id, kind and parallelism (JVM components dashed, marked
+//! `JVM spout`/`JVM bolt`); each subscription is an arrow
 //! labelled `stream: grouping`. Arrows that do not go rightwards are drawn as curves.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::describe::grouping_label;
-use super::model::{ComponentKind, Topology};
+use super::model::{Component, ComponentKind, Exec, Topology};
 
 const BOX_W: f64 = 180.0;
 const BOX_H: f64 = 50.0;
@@ -164,9 +165,16 @@ pub fn to_svg(t: &Topology) -> String {
             ComponentKind::Spout => "#dbeafe",
             ComponentKind::Bolt => "#dcfce7",
         };
+        // A JVM component has a dashed border and says so (its streams are declared, not
+        // asked from the class).
+        let dash = if jvm(c) {
+            r#" stroke-dasharray="6 3""#
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
-            r##"<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" stroke="#333"/>"##
+            r##"<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" stroke="#333"{dash}/>"##
         );
         let _ = writeln!(
             s,
@@ -185,7 +193,7 @@ pub fn to_svg(t: &Topology) -> String {
             r#"<text x="{}" y="{}" text-anchor="middle">{} ×{}{}</text>"#,
             x + BOX_W / 2.0,
             y + 38.0,
-            super::describe::kind_label(c.kind),
+            kind_text(c),
             c.parallelism,
             tasks
         );
@@ -212,6 +220,20 @@ fn dot_str(s: &str) -> String {
     out
 }
 
+fn jvm(c: &Component) -> bool {
+    matches!(c.exec, Exec::Java(_))
+}
+
+/// `spout`/`bolt`, or `JVM spout`/`JVM bolt` for a JVM component.
+fn kind_text(c: &Component) -> String {
+    let kind = super::describe::kind_label(c.kind);
+    if jvm(c) {
+        format!("JVM {kind}")
+    } else {
+        kind.to_string()
+    }
+}
+
 /// Renders `t` as a Graphviz DOT digraph.
 pub fn to_dot(t: &Topology) -> String {
     let mut s = String::new();
@@ -226,12 +248,7 @@ pub fn to_dot(t: &Topology) -> String {
             s,
             "  {} [label={}, fillcolor=\"{fill}\"];",
             dot_str(&c.id),
-            dot_str(&format!(
-                "{}\n{} x{}",
-                c.id,
-                super::describe::kind_label(c.kind),
-                c.parallelism
-            ))
+            dot_str(&format!("{}\n{} x{}", c.id, kind_text(c), c.parallelism))
         );
     }
     for c in &t.components {

@@ -125,6 +125,8 @@ use serde_json::{Map, Value};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
+pub mod maven;
+
 use sparse_topology::flux::{self, WriteError};
 use sparse_topology::model::{Exec, Topology};
 
@@ -161,6 +163,10 @@ pub struct JarRequest {
     /// [`serializer::CLASS_ENTRY`] and named in `topology.multilang.serializer` unless the
     /// conf names one. `None`: Storm's JSON serializer.
     pub serializer_class: Option<Vec<u8>>,
+    /// JVM dependency jars whose classes are packed (see [`maven::resolve`]), in order:
+    /// an entry already in the jar is kept, except `META-INF/services/*` files, which are
+    /// concatenated so every library's service providers stay registered.
+    pub jvm_jars: Vec<PathBuf>,
 }
 
 impl JarRequest {
@@ -179,6 +185,7 @@ impl JarRequest {
             flux_core: None,
             host: None,
             serializer_class: None,
+            jvm_jars: Vec::new(),
         }
     }
 
@@ -632,6 +639,7 @@ fn write_jar(
             w.entries.push(name);
         }
     }
+    copy_jvm_jars(&mut w, &req.jvm_jars)?;
     let Writer { zip, entries, .. } = w;
     let file = zip
         .finish()
@@ -643,6 +651,55 @@ fn write_jar(
         })?;
     file.sync_all().map_err(io_err(path))?;
     Ok(entries)
+}
+
+/// Packs the classes and resources of the JVM dependency jars: the first jar to bring an
+/// entry wins, except `META-INF/services/*`, concatenated in jar order. Left out like
+/// flux-core's: manifests, signatures and a top-level `resources/`; also `module-info.class`
+/// (one per library; the topology jar is not a module).
+fn copy_jvm_jars(w: &mut Writer<'_>, jars: &[PathBuf]) -> Result<(), JarError> {
+    let mut seen: HashSet<String> = w.entries.iter().cloned().collect();
+    let mut services: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    for jar in jars {
+        let f = File::open(jar).map_err(io_err(jar))?;
+        let mut src = ZipArchive::new(std::io::BufReader::new(f)).map_err(zip_err(jar))?;
+        for i in 0..src.len() {
+            let name = src
+                .by_index_raw(i)
+                .map_err(zip_err(jar))?
+                .name()
+                .map_err(zip_err(jar))?
+                .into_owned();
+            let upper = name.to_ascii_uppercase();
+            if !copy_flux_entry(&name)
+                || name.ends_with("module-info.class")
+                || upper == "META-INF/INDEX.LIST"
+            {
+                continue;
+            }
+            if name.starts_with("META-INF/services/") && !name.ends_with('/') {
+                let mut entry = src.by_index(i).map_err(zip_err(jar))?;
+                let buf = services.entry(name).or_default();
+                std::io::Read::read_to_end(&mut entry, buf).map_err(io_err(jar))?;
+                if !buf.ends_with(b"\n") {
+                    buf.push(b'\n');
+                }
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let entry = src.by_index_raw(i).map_err(zip_err(jar))?;
+            w.zip.raw_copy_file(entry).map_err(zip_err(w.path))?;
+            w.entries.push(name);
+        }
+    }
+    for (name, bytes) in services {
+        if seen.insert(name.clone()) {
+            w.file(&name, 0o644, &bytes)?;
+        }
+    }
+    Ok(())
 }
 
 /// Finds a flux-core jar to embed, in this order: `$SPARSE_FLUX_CORE_JAR`; the newest

@@ -74,20 +74,37 @@ impl Spout for SentenceSpout {
     }
 }
 
-/// Splits a sentence into words, as the seed's `SentenceSplitterBolt`.
-pub struct SentenceSplitter;
+/// The conf key giving the position of the sentence in the splitter's input tuples
+/// (default 0). Storm's `KafkaSpout` emits `[topic, partition, offset, key, value]`, so a
+/// splitter fed by it sets 4 (`:conf {"wordcount.sentence.index" 4}`).
+pub const SENTENCE_INDEX_CONF: &str = "wordcount.sentence.index";
+
+/// Splits a sentence into words, as the seed's `SentenceSplitterBolt`. The sentence is the
+/// first value of the tuple, or the one at [`SENTENCE_INDEX_CONF`].
+pub struct SentenceSplitter {
+    index: usize,
+}
 
 impl Bolt for SentenceSplitter {
     const OUTPUTS: &'static [StreamDecl] = &[fields(&["word"])];
 
-    fn initialize(_ctx: &Context) -> plugin_api::Result<Self> {
-        Ok(SentenceSplitter)
+    fn initialize(ctx: &Context) -> plugin_api::Result<Self> {
+        let index = match ctx.conf_value(SENTENCE_INDEX_CONF) {
+            None => 0,
+            Some(v) => v
+                .as_u64()
+                .and_then(|i| usize::try_from(i).ok())
+                .ok_or_else(|| {
+                    format!("{SENTENCE_INDEX_CONF} must be a non-negative integer, found {v}")
+                })?,
+        };
+        Ok(SentenceSplitter { index })
     }
 
     fn process(&mut self, tuple: Tuple<'_>, out: &mut BoltOutput<'_>) -> plugin_api::Result {
         // Borrowed from the tuple (decoded first when Storm escaped it, as it does `/`).
         // A value that is not a string is an error: the tuple fails and the task ends.
-        let sentence: &str = tuple.get(0)?;
+        let sentence: &str = tuple.get(self.index)?;
         let cleaned = remove_punctuation(sentence);
         let mut words = cleaned
             .split(' ')
@@ -264,6 +281,28 @@ mod tests {
         assert!(err.message.contains("SentenceSplitter"), "{err}");
         bolt.assert_failed(&["n"]);
         assert_eq!(bolt.errors().len(), 1);
+    }
+
+    #[test]
+    fn splitter_reads_the_configured_value() {
+        let mut cfg = plugin_api::testkit::HarnessConfig::default();
+        cfg.conf.insert(super::SENTENCE_INDEX_CONF.into(), json!(4));
+        let mut bolt = BoltHarness::<SentenceSplitter>::with_config(cfg).unwrap();
+        let record = json!(["sentences", 0, 17, null, "café and/or"]);
+        bolt.process(TupleBuilder::new(record).id("k")).unwrap();
+        bolt.assert_emitted(&[json!(["café"]), json!(["and/or"])]);
+        bolt.assert_acked(&["k"]);
+    }
+
+    #[test]
+    fn splitter_rejects_a_bad_index() {
+        let mut cfg = plugin_api::testkit::HarnessConfig::default();
+        cfg.conf
+            .insert(super::SENTENCE_INDEX_CONF.into(), json!("value"));
+        let err = BoltHarness::<SentenceSplitter>::with_config(cfg)
+            .err()
+            .expect("a string index is refused");
+        assert!(err.message.contains(super::SENTENCE_INDEX_CONF), "{err}");
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub fn exec(args: Args) -> CliResult {
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
     req.serializer_class = super::fast_wire_class(&root, args.json_wire, &req.conf);
+    req.jvm_jars = super::resolve_jvm_jars(&resolved.opened.project, topology)?;
     let out = super::build_jar(&req)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
     log::info!(

@@ -341,6 +341,54 @@ pub fn build_jar(
     Ok(out)
 }
 
+/// Resolves `config.json`'s `jvm_dependencies` with Maven for `sparse jar`/`submit`,
+/// saying on stderr what it does. Only a topology with JVM code (a JVM component or object,
+/// or a custom grouping) gets them: a Rust/Python-only topology's jar stays small and needs
+/// no Maven. A malformed or unresolvable coordinate is a usage error naming it.
+pub fn resolve_jvm_jars(
+    project: &sparse_project::Project,
+    topology: &sparse_topology::model::Topology,
+) -> Result<Vec<std::path::PathBuf>, crate::cli::CliError> {
+    use crate::cli::{CliError, EXIT_IO, EXIT_USAGE};
+    use sparse_deploy::jar::maven::{self, MavenError};
+    use sparse_topology::model::{Exec, Grouping};
+    let deps = &project.config.jvm_dependencies;
+    let has_jvm = !topology.jvm_objects.is_empty()
+        || topology.components.iter().any(|c| {
+            matches!(c.exec, Exec::Java(_))
+                || c.inputs
+                    .iter()
+                    .any(|i| matches!(i.grouping, Grouping::Custom(_)))
+        });
+    if deps.is_empty() || !has_jvm {
+        return Ok(Vec::new());
+    }
+    let storm = project
+        .config
+        .storm_version
+        .as_deref()
+        .unwrap_or(maven::DEFAULT_STORM_VERSION);
+    let work = sparse_project::release::target_dir(&project.root).join("sparse/jvm-deps");
+    log::info!(
+        "resolving {} JVM dependencies with Maven (storm-client {storm} provided by the worker): {}",
+        deps.len(),
+        deps.join(", ")
+    );
+    let jars = maven::resolve(deps, storm, &work).map_err(|e| {
+        let code = match e {
+            MavenError::Io { .. } => EXIT_IO,
+            _ => EXIT_USAGE,
+        };
+        CliError::new(code, format!("error: {e}"))
+    })?;
+    log::info!(
+        "packing {} JVM jars from {}",
+        jars.len(),
+        work.join("lib").display()
+    );
+    Ok(jars)
+}
+
 /// The current directory, as a usage error when unavailable.
 pub fn cwd() -> Result<std::path::PathBuf, crate::cli::CliError> {
     std::env::current_dir().map_err(|e| {

@@ -226,7 +226,7 @@ pub fn exec(args: Args) -> CliResult {
         );
         (jar.clone(), file.path().to_path_buf(), Some(file))
     } else {
-        let out = build_topology_jar(&args, &root, topology, conf, &client)?;
+        let out = build_topology_jar(&args, project, topology, conf, &client)?;
         log::info!("jar {}", out.jar.display());
         match &args.override_name {
             Some(n) => {
@@ -286,11 +286,12 @@ pub fn exec(args: Args) -> CliResult {
 /// Builds the project and writes the topology jar, as `sparse jar` does.
 fn build_topology_jar(
     args: &Args,
-    root: &Path,
+    project: &sparse_project::Project,
     topology: &sparse_topology::model::Topology,
     conf: Map<String, Value>,
     client: &Client,
 ) -> Result<jar::JarOutput, CliError> {
+    let root = project.root.as_path();
     let built =
         super::build_and_choose(root, topology, &args.build, EXIT_BUILD_FAILED, true)?;
     let flux_core = if args.no_flux_core {
@@ -314,6 +315,7 @@ fn build_topology_jar(
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
     req.serializer_class = super::fast_wire_class(root, args.json_wire, &req.conf);
+    req.jvm_jars = super::resolve_jvm_jars(project, topology)?;
     super::build_jar(&req)
 }
 

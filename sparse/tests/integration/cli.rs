@@ -33,7 +33,8 @@ fn check_repo_wordcount_prefers_clj_and_succeeds() {
     // --no-build: this test is about choosing the file; check_plugins covers the plugins.
     let o = sparse(
         &crate::repo_root().join("topologies"),
-        &["check", "--no-build"],
+        // `topologies/` also holds kafka_wordcount: the stem picks the file.
+        &["check", "--no-build", "-n", "wordcount"],
     );
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
@@ -163,7 +164,18 @@ fn visualize_writes_svg_and_dot() {
     assert!(svg.contains("default: fields(word)"));
     assert_eq!(svg.matches("marker-end").count(), 2);
 
-    let o = sparse(&root, &["visualize", "--format", "dot", "--output", "-"]);
+    let o = sparse(
+        &root,
+        &[
+            "visualize",
+            "-n",
+            "wordcount",
+            "--format",
+            "dot",
+            "--output",
+            "-",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0));
     let dot = text(&o).0;
     assert!(

@@ -59,6 +59,8 @@ mod storm_fastwire;
 mod storm_interop;
 /// The runner's Storm-style JSON against Storm 2.8.3's own JSON code (Java).
 mod storm_json;
+/// `topologies/kafka_wordcount.clj` on LocalCluster with a real Kafka broker.
+mod storm_kafka;
 /// `sparse stats`, `worker_uptime`, `slot_usage`, `tail`, `remove_logs` against recorded
 /// Storm UI and logviewer answers.
 mod ui_commands;

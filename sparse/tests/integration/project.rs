@@ -47,7 +47,7 @@ fn stem_prefers_clj_and_unknown_env_is_an_error() {
     assert!(r.opened.path.ends_with("wordcount.clj"));
     assert_eq!(r.opened.notes.len(), 1);
     assert!(!r.options.contains_key("topology.debug"));
-    let e = resolve(&args(None, Some("staging"), &[], false), &cwd).unwrap_err();
+    let e = resolve(&args(Some("wordcount"), Some("staging"), &[], false), &cwd).unwrap_err();
     assert!(matches!(e, ProjectError::UnknownEnv { .. }), "{e}");
     assert!(e.to_string().contains("available: prod"));
 }

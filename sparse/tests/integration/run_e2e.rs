@@ -96,6 +96,7 @@ fn input(source: &str, grouping: Grouping) -> Vec<Input> {
 fn topology(name: &str, components: Vec<Component>) -> Topology {
     Topology {
         name: name.into(),
+        jvm_objects: Vec::new(),
         conf: Map::new(),
         components,
     }

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::reader::{Form, FormKind, Pos};
-use crate::model::{Component, ComponentKind, Exec, Grouping, Input, Span, StreamDef, Topology};
+use crate::model::{
+    Component, ComponentKind, Exec, Grouping, Input, JvmCall, JvmDef, JvmObject, Span, StreamDef,
+    Topology,
+};
 use crate::{DEFAULT_STREAM, Diagnostic, merge_inputs, name_from_path};
 
 type Res<T> = Result<T, Diagnostic>;
@@ -63,8 +66,14 @@ pub fn eval_file(
         component: None,
     };
     let mut topology_fn: Option<&Form> = None;
+    let mut jvm_objects = Vec::new();
+    let mut object_errors = Vec::new();
     for f in forms {
         match head(f) {
+            Some(("jvm-object", args)) => match eval_jvm_object(&ctx, f.pos, args) {
+                Ok(o) => jvm_objects.push(o),
+                Err(d) => object_errors.push(d),
+            },
             Some(("ns", args)) => match args.first() {
                 Some(Form {
                     kind: FormKind::Symbol(_),
@@ -97,7 +106,8 @@ pub fn eval_file(
                     ctx.err::<()>(
                         f.pos,
                         format!(
-                            "unsupported top-level form {}: expected `(ns ...)` or \
+                            "unsupported top-level form {}: expected `(ns ...)`, \
+                             `(jvm-object \"id\" {{:class ...}})` or \
                              `(defn NAME [options] [SPOUTS BOLTS])`",
                             f.kind.describe()
                         ),
@@ -119,7 +129,7 @@ pub fn eval_file(
     };
     let (params, body) = parse_defn(&ctx, defn).map_err(|d| vec![d])?;
     ctx.options = params;
-    let mut errors = Vec::new();
+    let mut errors = object_errors;
     let mut result = None;
     for (i, form) in body.iter().enumerate() {
         // Earlier body forms are discarded, and so are their warnings.
@@ -137,6 +147,7 @@ pub fn eval_file(
     Ok((
         Topology {
             name: name_from_path(file),
+            jvm_objects,
             conf: Map::new(),
             components,
         },
@@ -294,12 +305,15 @@ fn eval_spec(
         "rust-bolt-spec" => ("rust", ComponentKind::Bolt),
         "shell-spout-spec" => ("shell", ComponentKind::Spout),
         "shell-bolt-spec" => ("shell", ComponentKind::Bolt),
+        "jvm-spout-spec" => ("jvm", ComponentKind::Spout),
+        "jvm-bolt-spec" => ("jvm", ComponentKind::Bolt),
         "spout-spec" | "bolt-spec" => {
             return ctx.err(
                 form.pos,
                 format!(
-                    "`{fname}` wraps a JVM object, which the Clojure DSL reader cannot build; \
-                     use a shell/python/rust spec, or Flux YAML with a className"
+                    "`{fname}` wraps a JVM object built by Clojure code, which sparse cannot \
+                     run; declare it with `(jvm-{}-spec ... {{:class \"...\" :args [...]}} OUTPUTS)`",
+                    kind_word(kind)
                 ),
             );
         }
@@ -317,7 +331,7 @@ fn eval_spec(
             return ctx.err(
                 form.pos,
                 format!(
-                    "unknown function `{other}`: expected python-{k}-spec, shell-{k}-spec or rust-{k}-spec",
+                    "unknown function `{other}`: expected python-{k}-spec, shell-{k}-spec, rust-{k}-spec or jvm-{k}-spec",
                     k = kind_word(kind)
                 ),
             );
@@ -340,7 +354,7 @@ fn eval_spec(
         call_pos: form.pos,
         fname,
     };
-    if family != "shell" {
+    if family != "shell" && family != "jvm" {
         args.options()?;
     }
     let inputs = if is_bolt {
@@ -351,7 +365,21 @@ fn eval_spec(
     } else {
         Vec::new()
     };
+    let mut jvm = None;
     let command = match family {
+        "jvm" => {
+            let spec = args.next("the JVM definition {:class \"...\" :args [...]}")?;
+            if let FormKind::Symbol(sym) = &spec.kind
+                && *sym == ctx.options
+            {
+                return ctx.err(
+                    spec.pos,
+                    format!("`{fname}` takes no options argument: expected the JVM definition {{:class \"...\"}}"),
+                );
+            }
+            jvm = Some(eval_jvm_def(ctx, spec)?);
+            Vec::new()
+        }
         "python" => vec![
             "streamparse_run".to_string(),
             args.string("the Python class to run, e.g. \"bolts.mybolt.MyBolt\"")?,
@@ -401,6 +429,13 @@ fn eval_spec(
                     );
                 }
             },
+            "conf" if jvm.is_some() => {
+                return ctx.err(
+                    k.pos,
+                    "`:conf` is not available for a JVM component (Flux sets no per-component \
+                     conf on a JVM class): configure it through its definition, or use topology conf",
+                );
+            }
             "conf" => {
                 let FormKind::Map(entries) = &v.kind else {
                     return ctx.err(
@@ -433,7 +468,10 @@ fn eval_spec(
     Ok(Component {
         id: id.to_string(),
         kind,
-        exec: Exec::Shell { command },
+        exec: match jvm {
+            Some(def) => Exec::Java(def),
+            None => Exec::Shell { command },
+        },
         parallelism,
         num_tasks: parallelism,
         outputs,
@@ -743,4 +781,195 @@ fn to_json(ctx: &Ctx<'_>, f: &Form) -> Res<Value> {
             );
         }
     })
+}
+
+/// `(jvm-object "id" {:class ...})` at the top level: a Flux `components:` entry.
+fn eval_jvm_object(ctx: &Ctx<'_>, pos: Pos, args: &[Form]) -> Res<JvmObject> {
+    match args {
+        [
+            Form {
+                kind: FormKind::Str(id),
+                pos: id_pos,
+            },
+            spec,
+        ] => Ok(JvmObject {
+            id: id.clone(),
+            def: eval_jvm_def(ctx, spec)?,
+            span: Some(ctx.span(*id_pos)),
+        }),
+        _ => ctx.err(
+            pos,
+            "`jvm-object` takes an id string and a definition: \
+             (jvm-object \"id\" {:class \"...\" :args [...]})",
+        ),
+    }
+}
+
+/// A JVM definition map: `{:class "..." :args [...] :properties {"name" value}
+/// :config-methods [["name" arg...] ...]}`; values may be `(ref "id")` or
+/// `(reflist "id" ...)`.
+fn eval_jvm_def(ctx: &Ctx<'_>, f: &Form) -> Res<JvmDef> {
+    let FormKind::Map(entries) = &f.kind else {
+        return ctx.err(
+            f.pos,
+            format!(
+                "expected a JVM definition {{:class \"...\" :args [...] :properties {{...}} \
+                 :config-methods [...]}}, found {}",
+                f.kind.describe()
+            ),
+        );
+    };
+    let mut def = JvmDef::default();
+    let mut class = None;
+    for (k, v) in entries {
+        let FormKind::Keyword(key) = &k.kind else {
+            return ctx.err(
+                k.pos,
+                format!(
+                    "JVM definition keys are :class, :args, :properties and :config-methods, found {}",
+                    k.kind.describe()
+                ),
+            );
+        };
+        match key.as_str() {
+            "class" => match &v.kind {
+                FormKind::Str(c) if !c.trim().is_empty() => class = Some(c.clone()),
+                other => {
+                    return ctx.err(
+                        v.pos,
+                        format!(
+                            "`:class` must be a fully qualified class name string, found {}",
+                            other.describe()
+                        ),
+                    );
+                }
+            },
+            "args" => def.constructor_args = jvm_values(ctx, v, "`:args`")?,
+            "properties" => {
+                let FormKind::Map(props) = &v.kind else {
+                    return ctx.err(
+                        v.pos,
+                        format!(
+                            "`:properties` must be a map {{\"name\" value}}, found {}",
+                            v.kind.describe()
+                        ),
+                    );
+                };
+                for (pk, pv) in props {
+                    let FormKind::Str(name) = &pk.kind else {
+                        return ctx.err(
+                            pk.pos,
+                            format!(
+                                "property names must be strings, found {}",
+                                pk.kind.describe()
+                            ),
+                        );
+                    };
+                    def.properties.push((name.clone(), jvm_value(ctx, pv)?));
+                }
+            }
+            "config-methods" => {
+                let FormKind::Vector(calls) = &v.kind else {
+                    return ctx.err(
+                        v.pos,
+                        format!(
+                            "`:config-methods` must be a vector of [\"method\" arg...] vectors, found {}",
+                            v.kind.describe()
+                        ),
+                    );
+                };
+                for call in calls {
+                    match &call.kind {
+                        FormKind::Vector(items) => match items.split_first() {
+                            Some((
+                                Form {
+                                    kind: FormKind::Str(name),
+                                    ..
+                                },
+                                rest,
+                            )) => def.config_methods.push(JvmCall {
+                                name: name.clone(),
+                                args: rest
+                                    .iter()
+                                    .map(|a| jvm_value(ctx, a))
+                                    .collect::<Res<Vec<_>>>()?,
+                            }),
+                            _ => {
+                                return ctx.err(
+                                    call.pos,
+                                    "a config method is [\"method\" arg...], starting with the method name",
+                                );
+                            }
+                        },
+                        other => {
+                            return ctx.err(
+                                call.pos,
+                                format!(
+                                    "a config method is a vector [\"method\" arg...], found {}",
+                                    other.describe()
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            other => {
+                return ctx.err(
+                    k.pos,
+                    format!(
+                        "unknown JVM definition key `:{other}`: expected :class, :args, \
+                         :properties or :config-methods"
+                    ),
+                );
+            }
+        }
+    }
+    match class {
+        Some(c) => def.class_name = c,
+        None => return ctx.err(f.pos, "the JVM definition has no `:class \"...\"`"),
+    }
+    Ok(def)
+}
+
+fn jvm_values(ctx: &Ctx<'_>, f: &Form, what: &str) -> Res<Vec<Value>> {
+    let FormKind::Vector(items) = &f.kind else {
+        return ctx.err(
+            f.pos,
+            format!("{what} must be a vector, found {}", f.kind.describe()),
+        );
+    };
+    items.iter().map(|i| jvm_value(ctx, i)).collect()
+}
+
+/// A constructor argument, property or method argument: `(ref "id")`, `(reflist "a" "b")`
+/// or plain data (as `:conf` values).
+fn jvm_value(ctx: &Ctx<'_>, f: &Form) -> Res<Value> {
+    match head(f) {
+        Some(("ref", args)) => match args {
+            [
+                Form {
+                    kind: FormKind::Str(id),
+                    ..
+                },
+            ] => Ok(JvmDef::reference(id)),
+            _ => ctx.err(f.pos, "`ref` takes one JVM object id string: (ref \"id\")"),
+        },
+        Some(("reflist", args)) => {
+            let ids = args
+                .iter()
+                .map(|a| match &a.kind {
+                    FormKind::Str(id) => Ok(Value::String(id.clone())),
+                    k => ctx.err(
+                        a.pos,
+                        format!(
+                            "`reflist` takes JVM object id strings, found {}",
+                            k.describe()
+                        ),
+                    ),
+                })
+                .collect::<Res<Vec<_>>>()?;
+            Ok(serde_json::json!({ "reflist": ids }))
+        }
+        _ => to_json(ctx, f),
+    }
 }

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use sparse_topology::flux::{load_str, to_yaml};
 use sparse_topology::model::{
-    Component, ComponentKind, Exec, Grouping, Input, StreamDef, Topology,
+    Component, ComponentKind, Exec, Grouping, Input, JvmDef, StreamDef, Topology,
 };
 use sparse_topology::without_spans;
 
@@ -115,10 +115,9 @@ streams:
     let log = t.component("reject-log").unwrap();
     assert_eq!(
         log.exec,
-        Exec::Java {
-            class_name: "org.apache.storm.flux.wrappers.bolts.LogInfoBolt".into(),
-            constructor_args: vec![]
-        }
+        Exec::Java(JvmDef::new(
+            "org.apache.storm.flux.wrappers.bolts.LogInfoBolt"
+        ))
     );
     let groupings: Vec<&Grouping> = log.inputs.iter().map(|i| &i.grouping).collect();
     assert_eq!(
@@ -210,10 +209,11 @@ fn component(kind: ComponentKind) -> impl Strategy<Value = Component> {
         prop::collection::vec(text(), 0..4).prop_map(|command| Exec::Shell { command }),
         (ident(), prop::collection::vec(value(), 0..3)).prop_map(
             |(class_name, constructor_args)| {
-                Exec::Java {
+                Exec::Java(JvmDef {
                     class_name,
                     constructor_args,
-                }
+                    ..JvmDef::default()
+                })
             }
         ),
     ];
@@ -257,12 +257,17 @@ fn component(kind: ComponentKind) -> impl Strategy<Value = Component> {
             move |(id, exec, parallelism, tasks, outputs, inputs, conf)| Component {
                 id,
                 kind,
-                exec,
+                exec: exec.clone(),
                 parallelism,
                 num_tasks: tasks.unwrap_or(parallelism),
                 outputs,
                 inputs,
-                conf,
+                // Flux has no per-component conf for a JVM class (`to_yaml` refuses it).
+                conf: if matches!(exec, Exec::Java(_)) {
+                    Map::new()
+                } else {
+                    conf
+                },
                 span: None,
             },
         )
@@ -287,6 +292,7 @@ fn topology() -> impl Strategy<Value = Topology> {
             Topology {
                 name,
                 conf,
+                jvm_objects: Vec::new(),
                 components,
             }
         })
@@ -308,6 +314,7 @@ proptest! {
 fn empty_outputs_map_round_trips() {
     let t = Topology {
         name: "x".into(),
+        jvm_objects: Vec::new(),
         conf: Map::new(),
         components: vec![Component {
             id: "s".into(),

@@ -9,6 +9,8 @@ mod errors;
 mod flux;
 /// The reader and loaders never panic: seed corpus plus generated and mutated input.
 mod fuzz;
+/// JVM components and objects: both readers, validation, the round trip.
+mod jvm;
 /// Storm-rule validation.
 mod validate;
 
