@@ -108,6 +108,14 @@ pub fn print_table(title: &str, header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+/// Prints the table `title` of the rows in `v[key]`: each column a header and the key of
+/// its cell in every row.
+fn print_section(title: &str, v: &Value, key: &str, columns: &[(&str, &str)]) {
+    let header: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let cols: Vec<&str> = columns.iter().map(|(_, c)| *c).collect();
+    print_table(title, &header, &rows_of(v, key, &cols));
+}
+
 fn rows_of(v: &Value, key: &str, cols: &[&str]) -> Vec<Vec<String>> {
     v.get(key)
         .and_then(Value::as_array)
@@ -180,31 +188,7 @@ fn all_topologies(ui: &Ui, json: bool) -> CliResult {
         &[cols.iter().map(|c| cell(&cluster, c)).collect()],
     );
     println!();
-    print_table(
-        "Topologies",
-        &[
-            "Name",
-            "Status",
-            "Uptime",
-            "Workers",
-            "Executors",
-            "Tasks",
-            "Id",
-        ],
-        &rows_of(
-            &topologies,
-            "topologies",
-            &[
-                "name",
-                "status",
-                "uptime",
-                "workersTotal",
-                "executorsTotal",
-                "tasksTotal",
-                "id",
-            ],
-        ),
-    );
+    print_section("Topologies", &topologies, "topologies", &[("Name", "name"), ("Status", "status"), ("Uptime", "uptime"), ("Workers", "workersTotal"), ("Executors", "executorsTotal"), ("Tasks", "tasksTotal"), ("Id", "id")]);
     Ok(())
 }
 
@@ -222,28 +206,16 @@ fn print_topology(t: &Value) {
         cell(t, "tasksTotal"),
     );
     println!();
-    print_table(
-        "Topology stats",
+    print_section(
+        "Topology stats", t, "topologyStats",
         &[
-            "Window",
-            "Emitted",
-            "Transferred",
-            "Complete latency (ms)",
-            "Acked",
-            "Failed",
+            ("Window", "windowPretty"),
+            ("Emitted", "emitted"),
+            ("Transferred", "transferred"),
+            ("Complete latency (ms)", "completeLatency"),
+            ("Acked", "acked"),
+            ("Failed", "failed"),
         ],
-        &rows_of(
-            t,
-            "topologyStats",
-            &[
-                "windowPretty",
-                "emitted",
-                "transferred",
-                "completeLatency",
-                "acked",
-                "failed",
-            ],
-        ),
     );
     println!();
     print_table(
@@ -318,10 +290,14 @@ fn print_topology(t: &Value) {
         .collect::<Vec<_>>(),
     );
     println!();
-    print_table(
-        "Workers",
-        &["Host", "Port", "Uptime", "Executors"],
-        &rows_of(t, "workers", &["host", "port", "uptime", "executorsTotal"]),
+    print_section(
+        "Workers", t, "workers",
+        &[
+            ("Host", "host"),
+            ("Port", "port"),
+            ("Uptime", "uptime"),
+            ("Executors", "executorsTotal"),
+        ],
     );
 }
 
@@ -345,122 +321,63 @@ fn print_component(c: &Value) {
     );
     println!();
     if kind == "spout" {
-        print_table(
-            "Spout stats",
+        print_section(
+            "Spout stats", c, "spoutSummary",
             &[
-                "Window",
-                "Emitted",
-                "Transferred",
-                "Complete latency (ms)",
-                "Acked",
-                "Failed",
+                ("Window", "windowPretty"),
+                ("Emitted", "emitted"),
+                ("Transferred", "transferred"),
+                ("Complete latency (ms)", "completeLatency"),
+                ("Acked", "acked"),
+                ("Failed", "failed"),
             ],
-            &rows_of(
-                c,
-                "spoutSummary",
-                &[
-                    "windowPretty",
-                    "emitted",
-                    "transferred",
-                    "completeLatency",
-                    "acked",
-                    "failed",
-                ],
-            ),
         );
         println!();
-        print_table(
-            "Executors (all time)",
+        print_section(
+            "Executors (all time)", c, "executorStats",
             &[
-                "Id",
-                "Host",
-                "Port",
-                "Uptime",
-                "Emitted",
-                "Transferred",
-                "Complete latency (ms)",
-                "Acked",
-                "Failed",
+                ("Id", "id"),
+                ("Host", "host"),
+                ("Port", "port"),
+                ("Uptime", "uptime"),
+                ("Emitted", "emitted"),
+                ("Transferred", "transferred"),
+                ("Complete latency (ms)", "completeLatency"),
+                ("Acked", "acked"),
+                ("Failed", "failed"),
             ],
-            &rows_of(
-                c,
-                "executorStats",
-                &[
-                    "id",
-                    "host",
-                    "port",
-                    "uptime",
-                    "emitted",
-                    "transferred",
-                    "completeLatency",
-                    "acked",
-                    "failed",
-                ],
-            ),
         );
     } else {
-        print_table(
-            "Bolt stats",
+        print_section(
+            "Bolt stats", c, "boltStats",
             &[
-                "Window",
-                "Emitted",
-                "Transferred",
-                "Execute latency (ms)",
-                "Executed",
-                "Process latency (ms)",
-                "Acked",
-                "Failed",
+                ("Window", "windowPretty"),
+                ("Emitted", "emitted"),
+                ("Transferred", "transferred"),
+                ("Execute latency (ms)", "executeLatency"),
+                ("Executed", "executed"),
+                ("Process latency (ms)", "processLatency"),
+                ("Acked", "acked"),
+                ("Failed", "failed"),
             ],
-            &rows_of(
-                c,
-                "boltStats",
-                &[
-                    "windowPretty",
-                    "emitted",
-                    "transferred",
-                    "executeLatency",
-                    "executed",
-                    "processLatency",
-                    "acked",
-                    "failed",
-                ],
-            ),
         );
         println!();
-        print_table(
-            "Executors (all time)",
+        print_section(
+            "Executors (all time)", c, "executorStats",
             &[
-                "Id",
-                "Host",
-                "Port",
-                "Uptime",
-                "Emitted",
-                "Transferred",
-                "Capacity",
-                "Execute latency (ms)",
-                "Executed",
-                "Process latency (ms)",
-                "Acked",
-                "Failed",
+                ("Id", "id"),
+                ("Host", "host"),
+                ("Port", "port"),
+                ("Uptime", "uptime"),
+                ("Emitted", "emitted"),
+                ("Transferred", "transferred"),
+                ("Capacity", "capacity"),
+                ("Execute latency (ms)", "executeLatency"),
+                ("Executed", "executed"),
+                ("Process latency (ms)", "processLatency"),
+                ("Acked", "acked"),
+                ("Failed", "failed"),
             ],
-            &rows_of(
-                c,
-                "executorStats",
-                &[
-                    "id",
-                    "host",
-                    "port",
-                    "uptime",
-                    "emitted",
-                    "transferred",
-                    "capacity",
-                    "executeLatency",
-                    "executed",
-                    "processLatency",
-                    "acked",
-                    "failed",
-                ],
-            ),
         );
     }
     println!();
