@@ -310,7 +310,8 @@ fn extract(zip_path: &Path, prefix: &str, dir: &Path) {
 #[test]
 fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
     use crate::storm_interop::{
-        assert_fast_wire, ensure_binaries, of, sparse_jar, storm_lock, task_logs,
+        assert_fast_wire, counted_words, ensure_binaries, flux_core_jar, of, sparse_jar,
+        storm_lock, task_logs,
     };
     if !storm_available("storm_mixed_topology_python_between_rust_on_the_fast_wire") {
         return;
@@ -342,16 +343,7 @@ fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
     std::fs::write(&mixed_yaml, yaml).unwrap();
     let resources = tmp.0.join("resources");
     extract(&jar, "resources/", &resources);
-    let flux = std::fs::read_dir(storm_deps().join("lib"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("flux-core-")
-        })
-        .unwrap();
+    let flux = flux_core_jar(&storm_deps());
     extract(&flux, "resources/", &resources);
     assert!(resources.join("splitsentence.py").is_file());
     assert!(resources.join("storm.py").is_file());
@@ -390,23 +382,7 @@ fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
         !spout.lines.iter().any(|l| l.contains("failed; replaying")),
         "a sentence failed"
     );
-    let words: u64 = of(&tl, "word-counter")
-        .iter()
-        .map(|l| {
-            l.lines
-                .iter()
-                .filter_map(|x| {
-                    x.split("counted ")
-                        .nth(1)?
-                        .split(' ')
-                        .next()?
-                        .parse::<u64>()
-                        .ok()
-                })
-                .max()
-                .unwrap_or(0)
-        })
-        .sum();
+    let words: u64 = counted_words(&of(&tl, "word-counter"));
     eprintln!("mixed topology in Storm: {words} words counted");
     assert!(
         words >= 2000,

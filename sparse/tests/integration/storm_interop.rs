@@ -264,6 +264,42 @@ pub(crate) fn of<'a>(logs: &'a [TaskLog], component: &str) -> Vec<&'a TaskLog> {
     logs.iter().filter(|l| l.component == component).collect()
 }
 
+/// Words counted by the given counter tasks: each logs `counted N words` every 1000 words,
+/// so the largest N of each task, summed.
+pub(crate) fn counted_words(counters: &[&TaskLog]) -> u64 {
+    counters
+        .iter()
+        .map(|l| {
+            l.lines
+                .iter()
+                .filter_map(|x| {
+                    x.split("counted ")
+                        .nth(1)?
+                        .split(' ')
+                        .next()?
+                        .parse::<u64>()
+                        .ok()
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// The flux-core jar among Storm's jars (`storm_deps()/lib`).
+pub(crate) fn flux_core_jar(deps: &Path) -> PathBuf {
+    std::fs::read_dir(deps.join("lib"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("flux-core-")
+        })
+        .unwrap_or_else(|| panic!("no flux-core jar in {}", deps.join("lib").display()))
+}
+
 fn kv(line: &str) -> HashMap<&str, &str> {
     line.split_whitespace()
         .filter_map(|w| w.split_once('='))
@@ -344,16 +380,7 @@ fn storm_wordcount_30s() {
         format!("topology.max.spout.pending={pending}"),
         format!("streamparse.log.path={}", logs.display()),
     ];
-    let flux = std::fs::read_dir(deps.join("lib"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("flux-core-")
-        })
-        .unwrap();
+    let flux = flux_core_jar(&deps);
     let mut args = vec!["-n", "wordcount.clj", "--flux-core", flux.to_str().unwrap()];
     args.extend(with_o(&opts));
     let jar = sparse_jar(&args, &tmp.0.join("wordcount.jar"));
@@ -400,23 +427,7 @@ fn storm_wordcount_30s() {
         "a sentence failed"
     );
     // Each counter logs `counted N words` every 1000 words.
-    let words: u64 = of(&tl, "word-counter")
-        .iter()
-        .map(|l| {
-            l.lines
-                .iter()
-                .filter_map(|x| {
-                    x.split("counted ")
-                        .nth(1)?
-                        .split(' ')
-                        .next()?
-                        .parse::<u64>()
-                        .ok()
-                })
-                .max()
-                .unwrap_or(0)
-        })
-        .sum();
+    let words: u64 = counted_words(&of(&tl, "word-counter"));
     // A sentence has at most 19 words; at most `pending` sentences are un-acked at any time
     // and none failed, so at least words/19 - pending sentences were acked.
     let acked_at_least = (words / 19).saturating_sub(pending);

@@ -167,16 +167,7 @@ fn storm_kafka_wordcount_counts_every_record_once() {
 
     let logs = tmp.0.join("logs");
     std::fs::create_dir_all(&logs).unwrap();
-    let flux = std::fs::read_dir(deps.join("lib"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("flux-core-")
-        })
-        .unwrap();
+    let flux = crate::storm_interop::flux_core_jar(&deps);
     let jar = tmp.0.join("kafka_wordcount.jar");
     let opts = [
         format!("streamparse.log.path={}", logs.display()),
