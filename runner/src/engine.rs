@@ -83,6 +83,24 @@ pub struct EngineConfig {
     pub live: bool,
     /// How JSON sent to tasks is written.
     pub json_style: JsonStyle,
+    /// Keep every emitted tuple in [`Engine::emitted`] (for `testing`).
+    pub record_emits: bool,
+    /// Stop once the spouts' trees acked plus failed reach this many, and the rest has
+    /// drained ([`StopReason::Completed`]); for finite input (`testing`).
+    pub stop_after_trees: Option<u64>,
+}
+
+/// One tuple a task emitted, kept when [`EngineConfig::record_emits`] is on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmitRecord {
+    /// Engine component index.
+    pub comp: usize,
+    /// Storm task id of the emitter.
+    pub task: i64,
+    /// Stream id.
+    pub stream: String,
+    /// The values, a JSON array as the task wrote it.
+    pub values: String,
 }
 
 /// Why the engine stopped.
@@ -90,6 +108,8 @@ pub struct EngineConfig {
 pub enum StopReason {
     /// The duration elapsed.
     Duration,
+    /// Every tree asked for by [`EngineConfig::stop_after_trees`] completed.
+    Completed,
     /// Ctrl-C / SIGTERM.
     Interrupted,
     /// A task failed.
@@ -219,6 +239,8 @@ pub struct Engine {
     pub interrupt: Arc<AtomicBool>,
     /// Random ids.
     pub rng: Rng,
+    /// Every emitted tuple, in order, when [`EngineConfig::record_emits`] is on.
+    pub emitted: Vec<EmitRecord>,
     acker: Acker,
     dests: Vec<i64>,
     children: Vec<(i64, Vec<(u64, u64)>)>,
@@ -286,6 +308,7 @@ impl Engine {
             console,
             interrupt,
             rng,
+            emitted: Vec::new(),
             acker: Acker::new(),
             dests: Vec::new(),
             children: Vec::new(),
@@ -446,6 +469,13 @@ impl Engine {
                 self.stopping = Some(now);
                 self.stop_reason_pending = Some(StopReason::Duration);
             }
+            if self.stopping.is_none()
+                && let Some(n) = self.cfg.stop_after_trees
+                && self.trees_completed() >= n
+            {
+                self.stopping = Some(now);
+                self.stop_reason_pending = Some(StopReason::Completed);
+            }
             self.schedule_spouts(now);
             let drain_limit = match self.stop_reason_pending {
                 Some(StopReason::Duration) => self.cfg.duration_drain.min(self.cfg.drain_timeout),
@@ -460,6 +490,16 @@ impl Engine {
                     .unwrap_or(StopReason::Duration);
             }
         }
+    }
+
+    /// Trees the spouts saw complete so far: acked plus failed (timeouts included).
+    pub fn trees_completed(&self) -> u64 {
+        self.comps
+            .iter()
+            .zip(&self.stats)
+            .filter(|(c, _)| c.kind == ComponentKind::Spout)
+            .map(|(_, s)| s.acked + s.failed)
+            .sum()
     }
 
     /// When the stop was requested (duration reached or interrupt), if it was.
@@ -776,6 +816,14 @@ impl Engine {
             )
             .map_err(|err| err.to_string())?;
         self.stats[c].emitted += 1;
+        if self.cfg.record_emits {
+            self.emitted.push(EmitRecord {
+                comp: c,
+                task: src_id,
+                stream: stream.to_owned(),
+                values: values.get().to_owned(),
+            });
+        }
         let reliable_acking = self.cfg.ackers > 0;
         let mut children = std::mem::take(&mut self.children);
         children.clear();
