@@ -35,12 +35,15 @@
 //! the timeout, an error naming what is still pending.
 //!
 //! # Finding `sparse-host` and the plugins
-//! `sparse-host` is `$SPARSE_HOST` if set, else `sparse-host` in the Cargo target folder
-//! of the test binary (`target/debug/` for `target/debug/deps/test-…`): in a workspace
-//! holding the `sparse-host` crate, build it first (`cargo build`); elsewhere install it
-//! there or set `SPARSE_HOST`. Plugins are searched by `sparse-host` as always
-//! (`$SPARSE_PLUGIN_PATH`, its own folder), with the test binary's target folder first:
-//! `cargo test` of a plugin crate builds its `cdylib` there, fresh.
+//! `sparse-host` is, in this order: `$SPARSE_HOST`; `sparse-host` in the Cargo target
+//! folder of the test binary (`target/debug/` for `target/debug/deps/test-…`) when the
+//! test's Cargo workspace builds a `sparse-host` binary (`cargo metadata`; the sparse
+//! repository does, after `cargo build`), as `sparse run` decides (a copy left there by
+//! hand is passed over); `sparse-host` on `PATH` (`cargo install sparse-host`). It must speak the plugin ABI of
+//! the plugins. Plugins are searched first in the test binary's `target/debug/deps/`, where
+//! `cargo test` of a plugin crate has just built its `cdylib` (`lib<crate>.so`, not copied
+//! up to `target/debug/` by `cargo test`), then where `sparse-host` always looks
+//! (`$SPARSE_PLUGIN_PATH`, its own folder).
 //!
 //! # Determinism
 //! The routing randomness is seeded (0 unless [`TopologyTest::seed`]), so a shuffle
@@ -227,7 +230,9 @@ impl TopologyTest {
         opts.conf_overrides = self.conf;
         opts.log
             .insert("path".into(), json!(logs.to_string_lossy()));
-        opts.plugin_dir = host.parent().map(Path::to_path_buf);
+        // `cargo test` builds a plugin crate's cdylib into `deps/` (unhashed) and does not
+        // copy it up: the test's own build is the one to load.
+        opts.plugin_dir = test_target_dir().map(|d| d.join("deps"));
         opts.host_binary = Some(host);
         opts.record_emits = true;
         opts.stop_after_trees = Some(self.rows.values().map(|&n| n as u64).sum());
@@ -387,7 +392,55 @@ fn find_upwards(path: &Path) -> Result<PathBuf, TestError> {
         })
 }
 
-/// `$SPARSE_HOST`, else `sparse-host` in the test binary's Cargo target folder.
+/// Whether the Cargo workspace of the running test (`$CARGO_MANIFEST_DIR`, set by `cargo
+/// test`) has a `sparse-host` binary target; `None` when `cargo metadata` cannot tell.
+fn workspace_builds_host() -> Option<bool> {
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let meta: Value = serde_json::from_slice(&out.stdout).ok()?;
+    let packages = meta.get("packages")?.as_array()?;
+    Some(packages.iter().any(|p| {
+        p.get("targets")
+            .and_then(Value::as_array)
+            .is_some_and(|ts| {
+                ts.iter().any(|t| {
+                    t.get("name") == Some(&json!("sparse-host"))
+                        && t.get("kind")
+                            .and_then(Value::as_array)
+                            .is_some_and(|k| k.contains(&json!("bin")))
+                })
+            })
+    }))
+}
+
+/// The Cargo target folder of the running test binary (`…/target/debug`).
+fn test_target_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    Some(if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.parent()?.to_path_buf()
+    } else {
+        dir.to_path_buf()
+    })
+}
+
+/// `$SPARSE_HOST`, else `sparse-host` in the test binary's Cargo target folder, else on
+/// `PATH`.
 fn find_host() -> Result<PathBuf, TestError> {
     if let Some(h) = std::env::var_os("SPARSE_HOST") {
         let h = PathBuf::from(h);
@@ -400,23 +453,20 @@ fn find_host() -> Result<PathBuf, TestError> {
             )))
         };
     }
-    let exe = std::env::current_exe()
-        .map_err(|e| TestError::Setup(format!("cannot locate the test binary: {e}")))?;
-    let dir = exe.parent().map(|d| {
-        if d.file_name().is_some_and(|n| n == "deps") {
-            d.parent().unwrap_or(d)
-        } else {
-            d
-        }
-    });
-    let candidate = dir.map(|d| d.join("sparse-host"));
-    match candidate {
-        Some(c) if c.is_file() => Ok(c),
-        _ => Err(TestError::Setup(format!(
-            "no sparse-host next to the test binary {} (looked in its Cargo target folder); build it first (`cargo build`, or `cargo install sparse-host` and set SPARSE_HOST to its path)",
-            exe.display()
-        ))),
-    }
+    let target = test_target_dir().filter(|_| workspace_builds_host() != Some(false));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    target
+        .iter()
+        .cloned()
+        .chain(std::env::split_paths(&path))
+        .map(|d| d.join("sparse-host"))
+        .find(|c| c.is_file())
+        .ok_or_else(|| {
+            TestError::Setup(format!(
+                "no sparse-host in the test's target folder ({}) or on PATH; build it (`cargo build` in the sparse workspace), install it (`cargo install sparse-host`) or set SPARSE_HOST",
+                target.map_or_else(|| "unknown".into(), |t| t.display().to_string())
+            ))
+        })
 }
 
 #[cfg(test)]
