@@ -174,6 +174,10 @@ pub struct TaskRt {
     pub id: i64,
     /// Component index.
     pub comp: usize,
+    /// As [`ComponentStats::acked`](crate::stats::ComponentStats), for this task.
+    pub acked: u64,
+    /// As [`ComponentStats::failed`](crate::stats::ComponentStats), for this task.
+    pub failed: u64,
     started: bool,
     spawned_at: Instant,
     last_msg: Instant,
@@ -194,6 +198,8 @@ impl TaskRt {
         TaskRt {
             id,
             comp,
+            acked: 0,
+            failed: 0,
             started: false,
             spawned_at: now,
             last_msg: now,
@@ -753,8 +759,14 @@ impl Engine {
         let c = self.tasks[t].comp;
         match (inp.tick, ack) {
             (true, _) => {} // counted as `ticks` when delivered
-            (false, true) => self.stats[c].acked += 1,
-            (false, false) => self.stats[c].failed += 1,
+            (false, true) => {
+                self.stats[c].acked += 1;
+                self.tasks[t].acked += 1;
+            }
+            (false, false) => {
+                self.stats[c].failed += 1;
+                self.tasks[t].failed += 1;
+            }
         }
         if self.cfg.ackers > 0 {
             for (root, v) in inp.anchors {
@@ -780,16 +792,19 @@ impl Engine {
             return;
         };
         let c = self.tasks[i].comp;
-        let Some(sp) = self.tasks[i].spout.as_mut() else {
+        let task = &mut self.tasks[i];
+        let Some(sp) = task.spout.as_mut() else {
             return;
         };
         if let Some(p) = sp.pending.complete(root) {
             if acked {
+                task.acked += 1;
                 self.stats[c].acked += 1;
                 self.stats[c]
                     .latency
                     .record_us(p.at.elapsed().as_micros() as u64);
             } else {
+                task.failed += 1;
                 self.stats[c].failed += 1;
             }
             sp.outcomes.push_back((acked, p.msg_id));
@@ -859,6 +874,7 @@ impl Engine {
                 // ackers = 0: the emit is acked at once; delivered after the current sync.
                 sp.outcomes.push_back((true, id));
                 self.stats[c].acked += 1;
+                self.tasks[t].acked += 1;
             }
         } else {
             // Bolt: every anchor must be a pending input of this task.
@@ -967,6 +983,7 @@ impl Engine {
             if let Some(sp) = t.spout.as_mut() {
                 for p in sp.pending.rotate() {
                     self.stats[t.comp].failed += 1;
+                    t.failed += 1;
                     sp.outcomes.push_back((false, p.msg_id));
                 }
             }

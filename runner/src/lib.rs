@@ -233,6 +233,22 @@ pub struct RunSummary {
     /// [`RunOptions::record_emits`] is on (not in the summary JSON).
     #[serde(skip)]
     pub emitted: Vec<Emitted>,
+    /// Acked and failed counts per task, in task-id order (not in the summary JSON).
+    #[serde(skip)]
+    pub tasks: Vec<TaskCounts>,
+}
+
+/// What one task acked and failed (as [`ComponentSummary`]'s counts, per task).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskCounts {
+    /// Its component.
+    pub component: String,
+    /// The task id.
+    pub task: i64,
+    /// Spouts: trees acked; bolts: `ack`s sent for data tuples.
+    pub acked: u64,
+    /// Spouts: trees failed (timeouts included); bolts: `fail`s sent.
+    pub failed: u64,
 }
 
 /// One tuple a task emitted ([`RunOptions::record_emits`]).
@@ -726,6 +742,16 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 values: e.values,
             })
             .collect(),
+        tasks: engine
+            .tasks
+            .iter()
+            .map(|t| TaskCounts {
+                component: engine.comps[t.comp].id.clone(),
+                task: t.id,
+                acked: t.acked,
+                failed: t.failed,
+            })
+            .collect(),
     };
     if opts.print_summary {
         println!("{}", console::summary_table(&engine.stats));
@@ -754,6 +780,7 @@ fn empty_summary() -> RunSummary {
         components: Vec::new(),
         stop: StopTiming::default(),
         emitted: Vec::new(),
+        tasks: Vec::new(),
     }
 }
 

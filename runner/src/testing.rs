@@ -281,6 +281,8 @@ pub struct ComponentReport {
     pub emitted: BTreeMap<String, Vec<Value>>,
     /// Tuples emitted per task id, then per stream, in order.
     pub tasks: BTreeMap<i64, BTreeMap<String, Vec<Value>>>,
+    /// `(acked, failed)` per task id, every task of the component included.
+    pub outcomes: BTreeMap<i64, (u64, u64)>,
     /// Log text of each task (its `sparse-host` log file), by task id.
     pub logs: BTreeMap<i64, String>,
 }
@@ -305,6 +307,11 @@ impl Report {
             if let Some(c) = components.get_mut(&s.id) {
                 c.acked = s.acked;
                 c.failed = s.failed;
+            }
+        }
+        for t in &summary.tasks {
+            if let Some(c) = components.get_mut(&t.component) {
+                c.outcomes.insert(t.task, (t.acked, t.failed));
             }
         }
         for e in &summary.emitted {

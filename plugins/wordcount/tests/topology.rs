@@ -62,6 +62,12 @@ fn a_fixed_input_gives_exact_word_counts() {
         }
     }
     assert_eq!(counter.acked, 10);
+    // Per task: each counter task acked what it emitted (one count per word it received).
+    for (task, &(acked, failed)) in &counter.outcomes {
+        let emitted = counter.tasks.get(task).map_or(0, |s| s["default"].len());
+        assert_eq!((acked, failed), (emitted as u64, 0), "task {task}");
+    }
+    assert_eq!(spout.outcomes.values().collect::<Vec<_>>(), [&(3, 1)]);
 
     // Every task wrote its log; the counter's say what they ran.
     assert_eq!(report.logs("word-counter").len(), 2);
