@@ -10,7 +10,8 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "sparse-host", version, after_help = EXIT_CODES)]
 pub struct Args {
-    /// The component to run, as `CRATE::TYPE` (loads `lib<CRATE>.so`).
+    /// The component to run, as `CRATE::TYPE` (loads `lib<CRATE>.so`); `sparse::FixedTuples`
+    /// is built in (a spout of the rows in its conf's `sparse.fixed.tuples`, for tests).
     #[arg(
         short,
         long,

@@ -16,6 +16,7 @@
 // Storm closes stderr at shutdown and owns stdout: print only through `warn_stderr!`.
 #![deny(clippy::print_stderr, clippy::print_stdout)]
 
+pub mod builtin;
 pub mod cli;
 pub mod error;
 pub mod logging;

@@ -73,9 +73,26 @@ fn run(args: Args) -> Result<(), HostError> {
         return list(&dirs, args.json, protocol_out);
     }
     let name = ComponentName::parse(args.component.as_deref().unwrap_or_default())?;
-    let path = crate::plugin::find_library(&name.library_file(), &dirs)?;
-    let plugin = Plugin::load(&path, &DISCOVERY_API)?;
-    let component = plugin.component(&name.component)?;
+    // `sparse::NAME` is built in (see `builtin`); anything else comes from a plugin.
+    let (component, plugin) = match crate::builtin::component(&name.component) {
+        Some(c) if name.krate == crate::builtin::CRATE => (c, None),
+        _ => {
+            let path = crate::plugin::find_library(&name.library_file(), &dirs)?;
+            let plugin = Plugin::load(&path, &DISCOVERY_API)?;
+            (plugin.component(&name.component)?, Some(plugin))
+        }
+    };
+    let origin = plugin.as_ref().map_or_else(
+        || "built into sparse-host".to_owned(),
+        |p| {
+            format!(
+                "plugin {} {} from {}",
+                p.name(),
+                p.version(),
+                p.path.display()
+            )
+        },
+    );
 
     let stdin = std::io::stdin().lock();
     let mut session = Session::new(stdin, protocol_out);
@@ -121,14 +138,11 @@ fn run(args: Args) -> Result<(), HostError> {
         session.set_log(handle);
         session.set_declared_streams(&context);
         log::info!(
-            "sparse-host {} running {}::{} ({}, plugin {} {} from {}), task {}, pid {}, {} wire",
+            "sparse-host {} running {}::{} ({}, {origin}), task {}, pid {}, {} wire",
             env!("CARGO_PKG_VERSION"),
             name.krate,
             component.name(),
             component.kind_name(),
-            plugin.name(),
-            plugin.version(),
-            plugin.path.display(),
             id.task_id,
             id.pid,
             if session.is_fast() { "fast" } else { "JSON" }

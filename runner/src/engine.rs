@@ -83,6 +83,24 @@ pub struct EngineConfig {
     pub live: bool,
     /// How JSON sent to tasks is written.
     pub json_style: JsonStyle,
+    /// Keep every emitted tuple in [`Engine::emitted`] (for `testing`).
+    pub record_emits: bool,
+    /// Stop once the spouts' trees acked plus failed reach this many, and the rest has
+    /// drained ([`StopReason::Completed`]); for finite input (`testing`).
+    pub stop_after_trees: Option<u64>,
+}
+
+/// One tuple a task emitted, kept when [`EngineConfig::record_emits`] is on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmitRecord {
+    /// Engine component index.
+    pub comp: usize,
+    /// Storm task id of the emitter.
+    pub task: i64,
+    /// Stream id.
+    pub stream: String,
+    /// The values, a JSON array as the task wrote it.
+    pub values: String,
 }
 
 /// Why the engine stopped.
@@ -90,6 +108,8 @@ pub struct EngineConfig {
 pub enum StopReason {
     /// The duration elapsed.
     Duration,
+    /// Every tree asked for by [`EngineConfig::stop_after_trees`] completed.
+    Completed,
     /// Ctrl-C / SIGTERM.
     Interrupted,
     /// A task failed.
@@ -154,6 +174,10 @@ pub struct TaskRt {
     pub id: i64,
     /// Component index.
     pub comp: usize,
+    /// As [`ComponentStats::acked`](crate::stats::ComponentStats), for this task.
+    pub acked: u64,
+    /// As [`ComponentStats::failed`](crate::stats::ComponentStats), for this task.
+    pub failed: u64,
     started: bool,
     spawned_at: Instant,
     last_msg: Instant,
@@ -174,6 +198,8 @@ impl TaskRt {
         TaskRt {
             id,
             comp,
+            acked: 0,
+            failed: 0,
             started: false,
             spawned_at: now,
             last_msg: now,
@@ -219,6 +245,8 @@ pub struct Engine {
     pub interrupt: Arc<AtomicBool>,
     /// Random ids.
     pub rng: Rng,
+    /// Every emitted tuple, in order, when [`EngineConfig::record_emits`] is on.
+    pub emitted: Vec<EmitRecord>,
     acker: Acker,
     dests: Vec<i64>,
     children: Vec<(i64, Vec<(u64, u64)>)>,
@@ -286,6 +314,7 @@ impl Engine {
             console,
             interrupt,
             rng,
+            emitted: Vec::new(),
             acker: Acker::new(),
             dests: Vec::new(),
             children: Vec::new(),
@@ -446,6 +475,13 @@ impl Engine {
                 self.stopping = Some(now);
                 self.stop_reason_pending = Some(StopReason::Duration);
             }
+            if self.stopping.is_none()
+                && let Some(n) = self.cfg.stop_after_trees
+                && self.trees_completed() >= n
+            {
+                self.stopping = Some(now);
+                self.stop_reason_pending = Some(StopReason::Completed);
+            }
             self.schedule_spouts(now);
             let drain_limit = match self.stop_reason_pending {
                 Some(StopReason::Duration) => self.cfg.duration_drain.min(self.cfg.drain_timeout),
@@ -460,6 +496,16 @@ impl Engine {
                     .unwrap_or(StopReason::Duration);
             }
         }
+    }
+
+    /// Trees the spouts saw complete so far: acked plus failed (timeouts included).
+    pub fn trees_completed(&self) -> u64 {
+        self.comps
+            .iter()
+            .zip(&self.stats)
+            .filter(|(c, _)| c.kind == ComponentKind::Spout)
+            .map(|(_, s)| s.acked + s.failed)
+            .sum()
     }
 
     /// When the stop was requested (duration reached or interrupt), if it was.
@@ -713,8 +759,14 @@ impl Engine {
         let c = self.tasks[t].comp;
         match (inp.tick, ack) {
             (true, _) => {} // counted as `ticks` when delivered
-            (false, true) => self.stats[c].acked += 1,
-            (false, false) => self.stats[c].failed += 1,
+            (false, true) => {
+                self.stats[c].acked += 1;
+                self.tasks[t].acked += 1;
+            }
+            (false, false) => {
+                self.stats[c].failed += 1;
+                self.tasks[t].failed += 1;
+            }
         }
         if self.cfg.ackers > 0 {
             for (root, v) in inp.anchors {
@@ -740,16 +792,19 @@ impl Engine {
             return;
         };
         let c = self.tasks[i].comp;
-        let Some(sp) = self.tasks[i].spout.as_mut() else {
+        let task = &mut self.tasks[i];
+        let Some(sp) = task.spout.as_mut() else {
             return;
         };
         if let Some(p) = sp.pending.complete(root) {
             if acked {
+                task.acked += 1;
                 self.stats[c].acked += 1;
                 self.stats[c]
                     .latency
                     .record_us(p.at.elapsed().as_micros() as u64);
             } else {
+                task.failed += 1;
                 self.stats[c].failed += 1;
             }
             sp.outcomes.push_back((acked, p.msg_id));
@@ -776,6 +831,14 @@ impl Engine {
             )
             .map_err(|err| err.to_string())?;
         self.stats[c].emitted += 1;
+        if self.cfg.record_emits {
+            self.emitted.push(EmitRecord {
+                comp: c,
+                task: src_id,
+                stream: stream.to_owned(),
+                values: values.get().to_owned(),
+            });
+        }
         let reliable_acking = self.cfg.ackers > 0;
         let mut children = std::mem::take(&mut self.children);
         children.clear();
@@ -811,6 +874,7 @@ impl Engine {
                 // ackers = 0: the emit is acked at once; delivered after the current sync.
                 sp.outcomes.push_back((true, id));
                 self.stats[c].acked += 1;
+                self.tasks[t].acked += 1;
             }
         } else {
             // Bolt: every anchor must be a pending input of this task.
@@ -919,6 +983,7 @@ impl Engine {
             if let Some(sp) = t.spout.as_mut() {
                 for p in sp.pending.rotate() {
                     self.stats[t.comp].failed += 1;
+                    t.failed += 1;
                     sp.outcomes.push_back((false, p.msg_id));
                 }
             }

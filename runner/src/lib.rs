@@ -35,7 +35,8 @@
 //! # Summary JSON (`--summary-json FILE`)
 //! ```json
 //! {"topology": "wordcount", "storm_id": "wordcount-1-1700000000",
-//!  "duration_secs": 5.02, "stop_reason": "duration" | "interrupted" | "failed",
+//!  "duration_secs": 5.02,
+//!  "stop_reason": "duration" | "interrupted" | "failed" | "completed" (test kit),
 //!  "failure": null | "text of the failure (a task's, or the stalled cycle's)",
 //!  "leftover_pids_killed": [],
 //!  "components": [{"id": "sentences", "kind": "spout", "tasks": 1, "emitted": 100,
@@ -92,6 +93,7 @@ pub mod rng;
 pub mod route;
 pub mod settings;
 pub mod stats;
+pub mod testing;
 pub mod wire;
 
 use std::fmt;
@@ -173,6 +175,11 @@ pub struct RunOptions {
     /// tasks); `None` seeds from the clock. With a seed, a spout task's tuples reach the
     /// same bolt tasks on every run, so a test can assert on them.
     pub seed: Option<u64>,
+    /// Keep every emitted tuple in [`RunSummary::emitted`] (the test kit, [`testing`]).
+    pub record_emits: bool,
+    /// Stop once the spouts have seen this many trees acked or failed and everything else
+    /// has drained (stop reason `completed`): for a finite input ([`testing`]).
+    pub stop_after_trees: Option<u64>,
 }
 
 impl RunOptions {
@@ -197,6 +204,8 @@ impl RunOptions {
             json_style: wire::JsonStyle::default(),
             run_dir_parent: None,
             seed: None,
+            record_emits: false,
+            stop_after_trees: None,
         }
     }
 }
@@ -220,6 +229,39 @@ pub struct RunSummary {
     pub components: Vec<ComponentSummary>,
     /// How the run ended.
     pub stop: StopTiming,
+    /// Every tuple emitted, in the order the engine routed them, when
+    /// [`RunOptions::record_emits`] is on (not in the summary JSON).
+    #[serde(skip)]
+    pub emitted: Vec<Emitted>,
+    /// Acked and failed counts per task, in task-id order (not in the summary JSON).
+    #[serde(skip)]
+    pub tasks: Vec<TaskCounts>,
+}
+
+/// What one task acked and failed (as [`ComponentSummary`]'s counts, per task).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskCounts {
+    /// Its component.
+    pub component: String,
+    /// The task id.
+    pub task: i64,
+    /// Spouts: trees acked; bolts: `ack`s sent for data tuples.
+    pub acked: u64,
+    /// Spouts: trees failed (timeouts included); bolts: `fail`s sent.
+    pub failed: u64,
+}
+
+/// One tuple a task emitted ([`RunOptions::record_emits`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emitted {
+    /// The emitting component.
+    pub component: String,
+    /// Its task id.
+    pub task: i64,
+    /// The stream.
+    pub stream: String,
+    /// The values: a JSON array, as the task wrote it.
+    pub values: String,
 }
 
 /// A task that broke the run.
@@ -603,6 +645,8 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         debug: settings.debug,
         live: opts.live,
         json_style: opts.json_style,
+        record_emits: opts.record_emits,
+        stop_after_trees: opts.stop_after_trees,
     };
     let mut engine = Engine::new(
         cfg,
@@ -634,7 +678,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         false
     };
     let grace = match reason {
-        StopReason::Duration => DURATION_GRACE,
+        StopReason::Duration | StopReason::Completed => DURATION_GRACE,
         _ => Duration::from_secs(3),
     };
     process::terminate_all(&mut engine.procs, grace);
@@ -673,6 +717,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         duration_secs: started.elapsed().as_secs_f64(),
         stop_reason: match reason {
             StopReason::Duration => "duration",
+            StopReason::Completed => "completed",
             StopReason::Interrupted => "interrupted",
             StopReason::Failed { .. } | StopReason::Stalled { .. } => "failed",
         }
@@ -689,6 +734,25 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
             drained,
             shutdown_secs,
         },
+        emitted: std::mem::take(&mut engine.emitted)
+            .into_iter()
+            .map(|e| Emitted {
+                component: engine.comps[e.comp].id.clone(),
+                task: e.task,
+                stream: e.stream,
+                values: e.values,
+            })
+            .collect(),
+        tasks: engine
+            .tasks
+            .iter()
+            .map(|t| TaskCounts {
+                component: engine.comps[t.comp].id.clone(),
+                task: t.id,
+                acked: t.acked,
+                failed: t.failed,
+            })
+            .collect(),
     };
     if opts.print_summary {
         println!("{}", console::summary_table(&engine.stats));
@@ -716,6 +780,8 @@ fn empty_summary() -> RunSummary {
         leftover_pids_killed: Vec::new(),
         components: Vec::new(),
         stop: StopTiming::default(),
+        emitted: Vec::new(),
+        tasks: Vec::new(),
     }
 }
 

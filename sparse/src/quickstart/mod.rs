@@ -46,6 +46,7 @@ const RESERVED: &[&str] = &[
     "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
     // Crates of the standard distribution and those the plugin depends on.
     "std", "core", "alloc", "proc_macro", "test", "plugin_api", "log", "serde", "serde_json",
+    "sparse_runner",
     // Cargo's folders under target/ and Windows device names.
     "build", "deps", "examples", "incremental", "con", "prn", "aux", "nul", "com1", "com2",
     "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2", "lpt3", "lpt4",
@@ -165,6 +166,22 @@ impl PluginApiDep {
         }
     }
 
+    /// The `[workspace.dependencies]` entry of `sparse-runner` (the whole-topology test
+    /// kit), from the same place as the plugin API: the source tree's `runner/`, or the
+    /// published crate of the same version.
+    pub fn runner_entry(&self) -> String {
+        let line = match self {
+            PluginApiDep::Path(p) => format!(
+                "sparse-runner = {{ path = {} }}",
+                toml_string(&p.with_file_name("runner").to_string_lossy())
+            ),
+            PluginApiDep::Version(v) => format!("sparse-runner = {}", toml_string(v)),
+        };
+        format!(
+            "# The engine of `sparse run`, for the whole-topology test (plugins/*/tests/topology.rs).\n{line}"
+        )
+    }
+
     /// The `[workspace.dependencies]` entry, with a comment line above it.
     pub fn toml_entry(&self) -> String {
         match self {
@@ -224,6 +241,7 @@ pub struct File {
 const T_WORKSPACE: &str = include_str!("templates/workspace.Cargo.toml.tmpl");
 const T_PLUGIN: &str = include_str!("templates/plugin.Cargo.toml.tmpl");
 const T_LIB: &str = include_str!("templates/lib.rs.tmpl");
+const T_TOPOLOGY_TEST: &str = include_str!("templates/topology_test.rs.tmpl");
 const T_CLJ: &str = include_str!("templates/topology.clj.tmpl");
 const T_CONFIG: &str = include_str!("templates/config.json.tmpl");
 const T_GITIGNORE: &str = include_str!("templates/gitignore.tmpl");
@@ -247,6 +265,7 @@ fn fill(template: &str, vars: &[(&str, &str)]) -> String {
 pub fn render(name: &str, dep: &PluginApiDep) -> Vec<File> {
     let lib_name = name.replace('-', "_");
     let dependency = dep.toml_entry();
+    let runner = dep.runner_entry();
     let (install, section) = match dep.repo() {
         Some(repo) => {
             let repo = repo.display();
@@ -284,6 +303,7 @@ pub fn render(name: &str, dep: &PluginApiDep) -> Vec<File> {
         ("name", name),
         ("lib_name", lib_name.as_str()),
         ("plugin_api_dependency", dependency.as_str()),
+        ("runner_dependency", runner.as_str()),
         ("install_commands", install.as_str()),
         ("plugin_api_section", section.as_str()),
     ];
@@ -295,6 +315,7 @@ pub fn render(name: &str, dep: &PluginApiDep) -> Vec<File> {
         file("Cargo.toml".into(), T_WORKSPACE),
         file(format!("plugins/{name}/Cargo.toml"), T_PLUGIN),
         file(format!("plugins/{name}/src/lib.rs"), T_LIB),
+        file(format!("plugins/{name}/tests/topology.rs"), T_TOPOLOGY_TEST),
         file(format!("topologies/{name}.clj"), T_CLJ),
         file("config.json".into(), T_CONFIG),
         file(".gitignore".into(), T_GITIGNORE),
@@ -534,6 +555,7 @@ mod tests {
                 "Cargo.toml",
                 "plugins/my-topo/Cargo.toml",
                 "plugins/my-topo/src/lib.rs",
+                "plugins/my-topo/tests/topology.rs",
                 "topologies/my-topo.clj",
                 "config.json",
                 ".gitignore",
@@ -546,6 +568,12 @@ mod tests {
             r#"plugin-api = { package = "sparse-plugin-api", path = "/src/sparse/plugin-api" }"#
         ));
         assert!(text("plugins/my-topo/Cargo.toml").contains("libmy_topo.so"));
+        assert!(text("Cargo.toml").contains(r#"sparse-runner = { path = "/src/sparse/runner" }"#));
+        assert!(text("plugins/my-topo/Cargo.toml").contains("sparse-runner.workspace = true"));
+        assert!(
+            text("plugins/my-topo/tests/topology.rs")
+                .contains(r#"TopologyTest::load("topologies/my-topo.clj")"#)
+        );
         assert!(text("topologies/my-topo.clj").contains(r#""my-topo::WordSpout""#));
         // One topology file: no Flux twin to drift from it (`sparse jar` writes the YAML).
         assert!(!text("topologies/my-topo.clj").contains(".yaml"));
@@ -570,6 +598,8 @@ mod tests {
                 "p/plugins/p/Cargo.toml",
                 "p/plugins/p/src/",
                 "p/plugins/p/src/lib.rs",
+                "p/plugins/p/tests/",
+                "p/plugins/p/tests/topology.rs",
                 "p/README.md",
                 "p/topologies/",
                 "p/topologies/p.clj",

@@ -318,7 +318,7 @@ fn cargo() -> Command {
 }
 
 /// The end-to-end test: a project generated outside the repository, then moved,
-/// passes its own unit tests, builds, and `sparse run -t 5` acks tuples, with `sparse-host`
+/// passes its own unit tests and whole-topology test, builds, and `sparse run -t 5` acks tuples, with `sparse-host`
 /// installed apart from the project (on `PATH`, as `cargo install` puts it).
 ///
 /// Builds go to `<target>/quickstart-target` (the project) and `<target>/quickstart-host`
@@ -336,21 +336,6 @@ fn generated_project_builds_and_runs() {
 
     let project_target = target_dir().join("quickstart-target");
     let host_target = target_dir().join("quickstart-host");
-    run_ok(
-        cargo()
-            .args(["test", "--quiet"])
-            .current_dir(&root)
-            .env("CARGO_TARGET_DIR", &project_target),
-        "cargo test in the generated project",
-    );
-    run_ok(
-        cargo()
-            .args(["build", "--release"])
-            .current_dir(&root)
-            .env("CARGO_TARGET_DIR", &project_target),
-        "cargo build --release in the generated project",
-    );
-    assert!(project_target.join("release/libe2e_words.so").is_file());
     // `cargo install --path <repo>/host`, without installing: its own target folder.
     run_ok(
         cargo()
@@ -364,6 +349,32 @@ fn generated_project_builds_and_runs() {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))
     .unwrap();
+    // The unit tests and the whole-topology test, which finds sparse-host on PATH.
+    let o = cargo()
+        .args(["test"])
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", &project_target)
+        .env("PATH", &path)
+        .env_remove("SPARSE_HOST")
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(
+        o.status.success(),
+        "cargo test in the generated project:\n{out}\n{err}"
+    );
+    assert!(
+        out.contains("test counts_a_fixed_list_of_words ... ok"),
+        "the whole-topology test did not run:\n{out}"
+    );
+    run_ok(
+        cargo()
+            .args(["build", "--release"])
+            .current_dir(&root)
+            .env("CARGO_TARGET_DIR", &project_target),
+        "cargo build --release in the generated project",
+    );
+    assert!(project_target.join("release/libe2e_words.so").is_file());
 
     let summary = base.join("summary.json");
     let o = Command::new(env!("CARGO_BIN_EXE_sparse"))
