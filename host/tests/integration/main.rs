@@ -6,6 +6,8 @@ mod util;
 
 // The C ABI: layout agreement with include/sparse_plugin.h, C plugins, ABI checks.
 mod abi;
+// The built-in `sparse::FixedTuples` spout.
+mod builtin;
 // Bolt traffic: tuples, heartbeats, ticks, task-id queues, errors.
 mod bolt;
 // The binary fast wire: negotiation, traffic both ways, garbage.
