@@ -1,9 +1,5 @@
 //! The fast wire through the real binary: offered in the handshake, accepted in the pid
 //! reply, then binary both ways; declined with `SPARSE_WIRE=json`; garbage is fatal.
-
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 use sparse_protocol::fastwire;
 use sparse_protocol::shell::ShellMsg;
@@ -27,22 +23,7 @@ struct BinRun {
 }
 
 fn run_bin(component: &str, input: &[u8], env: &[(&str, &str)]) -> BinRun {
-    let mut child = Command::new(host_bin())
-        .args(wordcount_args(component))
-        .envs(env.iter().copied())
-        .env_remove("SPARSE_PLUGIN_PATH")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sparse-host");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let out = run_host_bytes(&strs(&wordcount_args(component)), input, env);
     let end = out
         .stdout
         .windows(5)

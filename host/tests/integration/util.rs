@@ -187,6 +187,23 @@ const HANG_GUARD: Duration = Duration::from_secs(180);
 
 /// Like [`run_host`], with extra environment variables.
 pub fn run_host_env(args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
+    let out = run_host_bytes(args, input.as_bytes(), env);
+    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        messages: if stdout.starts_with('{') {
+            parse_messages(&stdout)
+        } else {
+            Vec::new()
+        },
+        stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs sparse-host with `args` and `env`, feeding `input` (any bytes) and closing stdin;
+/// kills it if it hangs. Its stdout is returned as bytes (the fast wire is not text).
+pub fn run_host_bytes(args: &[&str], input: &[u8], env: &[(&str, &str)]) -> std::process::Output {
     let mut child = Command::new(host_bin())
         .args(args)
         .envs(env.iter().copied())
@@ -197,9 +214,9 @@ pub fn run_host_env(args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
         .spawn()
         .expect("start sparse-host");
     let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_owned();
+    let input = input.to_vec();
     let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
+        let _ = stdin.write_all(&input);
     });
     // A hang guard, not a timing goal: a host still running after HANG_GUARD is killed
     // (the test then fails on its exit code). It never fires once the host has exited, so
@@ -217,17 +234,7 @@ pub fn run_host_env(args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
     drop(exited);
     watchdog.join().unwrap();
     writer.join().unwrap();
-    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        messages: if stdout.starts_with('{') {
-            parse_messages(&stdout)
-        } else {
-            Vec::new()
-        },
-        stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out
 }
 
 /// `--component X --plugin-dir <wordcount dir>` as owned strings.
