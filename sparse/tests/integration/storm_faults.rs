@@ -576,7 +576,7 @@ pub(crate) fn kafka_on_the_cluster(cluster: &Cluster, work: &Path) {
     let extra: u64 = want.iter().map(|(w, n)| got[w] - n).sum();
     assert_eq!(got.len(), want.len(), "words never produced were counted");
     eprintln!(
-        "[fault] e. kafka_wordcount, kill -9 of a splitter (task {}) mid-run: ran again after {restarted_s:.1} s; all {} sentences counted at least once {counted_s:.1} s after the kill ({} words, {extra} counted more than once: replays); committed offsets at the topic end after {committed_s:.1} s:\n{last}",
+        "[fault] e. kafka_wordcount, kill -9 of a splitter (task {}) mid-run: ran again after {restarted_s:.1} s; all {} sentences counted at least once {counted_s:.1} s after the kill ({} words, {extra} counts above that: replays); committed offsets at the topic end after {committed_s:.1} s:\n{last}",
         splitter.task,
         all.len(),
         want.values().sum::<u64>()
