@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# A real single-node Apache Storm cluster on loopback, from the Maven jars: ZooKeeper
-# (Storm's DevZookeeper), Nimbus and one Supervisor, each its own JVM, and the worker JVMs the
-# Supervisor launches. Used by `sparse submit/list/kill` tests (sparse/tests/integration/
-# storm_cluster.rs) and by hand.
+# A real Apache Storm cluster on loopback, from the Maven jars: ZooKeeper (Storm's
+# DevZookeeper), Nimbus and one Supervisor (or more, each standing for a machine), each its
+# own JVM, and the worker JVMs the Supervisors launch. Used by `sparse submit/list/kill` and
+# fault tests (sparse/tests/integration/storm_cluster.rs, storm_faults.rs) and by hand.
 #
-#   storm/cluster.sh start  [--dir DIR] [--slots N] [--webapp-lib DIR]
+#   storm/cluster.sh start  [--dir DIR] [--slots N] [--supervisors K] [--webapp-lib DIR]
 #                                                     # prints NIMBUS=127.0.0.1:PORT etc.
 #   storm/cluster.sh status [--dir DIR]               # exit 0 if all its daemons run
 #   storm/cluster.sh stop   [--dir DIR]               # stops daemons AND their workers
@@ -19,7 +19,18 @@
 #                     workers-artifacts/<topology-id>/<port>/worker.log
 #   pids/             one pid per daemon; each daemon is a process-group leader (setsid), so
 #                     `stop` kills the group: the worker JVMs and their shell subprocesses too
-#   cluster.env       NIMBUS, NIMBUS_HOST, NIMBUS_PORT, ZK_PORT, SPARSE_STORM_CLASSPATH, DIR
+#   cluster.env       NIMBUS, NIMBUS_HOST, NIMBUS_PORT, ZK_PORT, SPARSE_STORM_CLASSPATH, DIR,
+#                     SUPERVISORS
+#   sup<k>/           supervisor k >= 2 (`--supervisors K`, default 1): its own storm.home
+#                     (home/: lib-worker and log4j2 linked to the first one's, its own
+#                     conf/storm.yaml) and storm.local.dir (local/), so it has its own
+#                     supervisor id, thrift port and N slot ports. Its workers read that
+#                     storm.yaml (the supervisor puts STORM_CONF_DIR on their classpath).
+#                     Logs: logs/supervisor-<k>.log; its workers' folders are in the shared
+#                     logs/workers-artifacts/ (slot ports never collide). Every supervisor
+#                     has the hostname 127.0.0.1: Storm tells them apart by id, and its
+#                     default scheduler (no storm.scheduler set: DefaultScheduler, which
+#                     honours topology.workers) spreads a topology's workers over them.
 #
 # The client classpath (SPARSE_STORM_CLASSPATH) is the fetch.sh cache lib/ plus storm-core
 # (which holds org.apache.storm.command.{ListTopologies,KillTopology,DevZookeeper}); storm-core
@@ -41,11 +52,13 @@ cmd="${1:-}"
 [[ $# -gt 0 ]] && shift
 dir="${STORM_CLUSTER_DIR:-$here/target/cluster}"
 slots=2
+supervisors=1
 webapp_lib="${STORM_WEBAPP_LIB:-}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
     --slots) slots="$2"; shift 2 ;;
+    --supervisors) supervisors="$2"; shift 2 ;;
     --webapp-lib) webapp_lib="$2"; shift 2 ;;
     *) echo "cluster.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -53,12 +66,23 @@ done
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 log() { echo "cluster.sh: $*" >&2; }
+[[ "$supervisors" =~ ^[1-9]$ ]] || { log "--supervisors takes 1 to 9, not '$supervisors'"; exit 2; }
+[[ "$slots" =~ ^[1-9][0-9]?$ ]] || { log "--slots takes 1 to 99, not '$slots'"; exit 2; }
+
+# The supervisor daemons' names (pid files, logs): supervisor, supervisor-2, ...
+sup_names() { # those with a pid file, and those --supervisors asks for
+  local k
+  echo supervisor
+  for ((k = 2; k <= 9; k++)); do
+    if [[ -f "$dir/pids/supervisor-$k" ]] || ((k <= supervisors)); then echo "supervisor-$k"; fi
+  done
+}
 
 alive() { [[ -f "$dir/pids/$1" ]] && kill -0 "$(cat "$dir/pids/$1")" 2>/dev/null; }
 
 stop() {
   local d pid i
-  for d in ui logviewer supervisor nimbus zookeeper; do
+  for d in ui logviewer $(sup_names | sort -r) nimbus zookeeper; do
     [[ -f "$dir/pids/$d" ]] || continue
     pid="$(cat "$dir/pids/$d")"
     # The daemon leads its own process group: the workers (LogWriter + Worker JVMs) and their
@@ -95,9 +119,10 @@ wait_port() { # host port secs name
 }
 
 start() {
-  if alive nimbus || alive supervisor || alive zookeeper || alive ui || alive logviewer; then
-    log "already running in $dir (stop it first)"; exit 1
-  fi
+  local d
+  for d in nimbus zookeeper ui logviewer $(sup_names); do
+    if alive "$d"; then log "already running in $dir (stop it first)"; exit 1; fi
+  done
   local deps version core cp ports zk nimbus_port sup_port slot_ports p
   deps="$("$here/fetch.sh" | tail -n1)"
   version="$(sed -n 's/^storm.version=\([^ ]*\) .*/\1/p' "$deps/.complete")"
@@ -112,7 +137,8 @@ start() {
   fi
   cp="$deps/lib/*:$deps/cluster/*"
 
-  rm -rf "$dir/home" "$dir/local" "$dir/logs" "$dir/zk" "$dir/pids" "$dir/cluster.env"
+  rm -rf "$dir/home" "$dir/local" "$dir/logs" "$dir/zk" "$dir/pids" "$dir/cluster.env" \
+    "$dir"/sup[0-9]
   mkdir -p "$dir/home/lib-worker" "$dir/home/conf" "$dir/home/log4j2" "$dir/local" "$dir/logs" \
     "$dir/zk" "$dir/pids"
   for j in "$deps"/lib/*.jar; do
@@ -127,14 +153,27 @@ start() {
     }
     webapp_lib="$(cd "$webapp_lib" && pwd)"
   fi
-  read -r -a ports <<<"$(free_ports $((5 + slots)))"
-  zk="${ports[0]}"; nimbus_port="${ports[1]}"; sup_port="${ports[2]}"
-  ui_port="${ports[3]}"; logviewer_port="${ports[4]}"
-  slot_ports=""
-  for ((p = 5; p < 5 + slots; p++)); do slot_ports+="    - ${ports[$p]}"$'\n'; done
+  # zk, nimbus, ui, logviewer, then per supervisor: its thrift port and its slots.
+  read -r -a ports <<<"$(free_ports $((4 + supervisors * (1 + slots))))"
+  zk="${ports[0]}"; nimbus_port="${ports[1]}"
+  ui_port="${ports[2]}"; logviewer_port="${ports[3]}"
 
-  cat >"$dir/home/conf/storm.yaml" <<EOF
-# Generated by storm/cluster.sh: a single-node cluster on loopback.
+  local k base home local_dir
+  for ((k = 1; k <= supervisors; k++)); do
+    base=$((4 + (k - 1) * (1 + slots)))
+    sup_port="${ports[$base]}"
+    slot_ports=""
+    for ((p = base + 1; p <= base + slots; p++)); do slot_ports+="    - ${ports[$p]}"$'\n'; done
+    if ((k == 1)); then
+      home="$dir/home"; local_dir="$dir/local"
+    else
+      home="$dir/sup$k/home"; local_dir="$dir/sup$k/local"
+      mkdir -p "$home/conf" "$local_dir"
+      ln -s "$dir/home/lib-worker" "$home/lib-worker"
+      ln -s "$dir/home/log4j2" "$home/log4j2"
+    fi
+  cat >"$home/conf/storm.yaml" <<EOF
+# Generated by storm/cluster.sh: a cluster on loopback, supervisor $k of $supervisors.
 storm.zookeeper.servers: ["127.0.0.1"]
 storm.zookeeper.port: $zk
 dev.zookeeper.path: "$dir/zk"
@@ -144,7 +183,7 @@ supervisor.thrift.port: $sup_port
 ui.port: $ui_port
 logviewer.port: $logviewer_port
 storm.local.hostname: "127.0.0.1"
-storm.local.dir: "$dir/local"
+storm.local.dir: "$local_dir"
 storm.log.dir: "$dir/logs"
 supervisor.slots.ports:
 $slot_ports
@@ -156,6 +195,7 @@ topology.worker.logwriter.childopts: "-Xmx32m"
 nimbus.monitor.freq.secs: 2
 supervisor.monitor.frequency.secs: 1
 EOF
+  done
   cat >"$dir/home/log4j2/cluster.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <Configuration status="WARN" monitorInterval="0">
@@ -165,7 +205,8 @@ EOF
     <RollingFile name="A1" fileName="${sys:storm.log.dir}/${sys:logfile.name}"
                  filePattern="${sys:storm.log.dir}/${sys:logfile.name}.%i">
       <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5p [%t] %c{1.} %m%n"/>
-      <Policies><SizeBasedTriggeringPolicy size="100 MB"/></Policies>
+      <Policies><SizeBasedTriggeringPolicy size="50 MB"/></Policies>
+      <DefaultRolloverStrategy max="2"/>
     </RollingFile>
   </Appenders>
   <Loggers>
@@ -175,14 +216,20 @@ EOF
   </Loggers>
 </Configuration>
 EOF
-  # Worker and LogWriter JVMs: ${sys:workers.artifacts}/<topology-id>/<port>/worker.log.
+  # Worker and LogWriter JVMs: ${sys:workers.artifacts}/<topology-id>/<port>/worker.log,
+  # capped: at most 3 files of 20 MB (worker.log, worker.log.1, worker.log.2) per worker
+  # port. A worker whose ShellBolt died can log the same error in a loop (13 GB in two
+  # minutes once, in LocalCluster).
   cat >"$dir/home/log4j2/worker.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <Configuration status="WARN" monitorInterval="0">
   <Appenders>
-    <File name="F" fileName="${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/${sys:logfile.name}">
+    <RollingFile name="F" fileName="${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/${sys:logfile.name}"
+                 filePattern="${sys:workers.artifacts}/${sys:storm.id}/${sys:worker.port}/${sys:logfile.name}.%i">
       <PatternLayout pattern="%d{HH:mm:ss.SSS} %-5p [%t] %c{1.} %m%n"/>
-    </File>
+      <Policies><SizeBasedTriggeringPolicy size="20 MB"/></Policies>
+      <DefaultRolloverStrategy max="2"/>
+    </RollingFile>
   </Appenders>
   <Loggers>
     <Root level="INFO"><AppenderRef ref="F"/></Root>
@@ -192,24 +239,30 @@ EOF
 </Configuration>
 EOF
 
-  # name heap main-class [extra classpath]
+  # name heap main-class [extra classpath [storm.home]]
   launch() {
-    local name="$1" heap="$2" main="$3" extra="${4:-}"
-    STORM_CONF_DIR="$dir/home/conf" setsid "${JAVA:-java}" "-Xmx$heap" \
-      -cp "$dir/home/conf:$cp$extra" \
-      "-Dstorm.home=$dir/home" "-Dstorm.log.dir=$dir/logs" "-Dlogfile.name=$name.log" \
+    local name="$1" heap="$2" main="$3" extra="${4:-}" home="${5:-$dir/home}"
+    STORM_CONF_DIR="$home/conf" setsid "${JAVA:-java}" "-Xmx$heap" \
+      -cp "$home/conf:$cp$extra" \
+      "-Dstorm.home=$home" "-Dstorm.log.dir=$dir/logs" "-Dlogfile.name=$name.log" \
       "-Dlog4j.configurationFile=$dir/home/log4j2/cluster.xml" -Dlog4j2.disable.jmx=true \
       "-Djava.io.tmpdir=$dir/local" \
       "$main" </dev/null >"$dir/logs/$name.out" 2>&1 &
     echo $! >"$dir/pids/$name"
   }
-  log "starting ZooKeeper :$zk, Nimbus :$nimbus_port, Supervisor (slots: $slots) in $dir"
+  log "starting ZooKeeper :$zk, Nimbus :$nimbus_port, $supervisors Supervisor(s) (slots: $slots each) in $dir"
   launch zookeeper 128m org.apache.storm.command.DevZookeeper
   wait_port 127.0.0.1 "$zk" 60 zookeeper || { stop; exit 1; }
   launch nimbus 512m org.apache.storm.daemon.nimbus.Nimbus
   launch supervisor 256m org.apache.storm.daemon.supervisor.Supervisor
+  for ((k = 2; k <= supervisors; k++)); do
+    launch "supervisor-$k" 256m org.apache.storm.daemon.supervisor.Supervisor "" "$dir/sup$k/home"
+  done
   wait_port 127.0.0.1 "$nimbus_port" 120 nimbus || { stop; exit 1; }
-  wait_port 127.0.0.1 "$sup_port" 120 supervisor || { stop; exit 1; }
+  for ((k = 1; k <= supervisors; k++)); do
+    d=supervisor; ((k == 1)) || d="supervisor-$k"
+    wait_port 127.0.0.1 "${ports[$((4 + (k - 1) * (1 + slots)))]}" 120 "$d" || { stop; exit 1; }
+  done
   local webapp_env=""
   if [[ -n "$webapp_lib" ]]; then
     log "starting the UI :$ui_port and the logviewer :$logviewer_port ($webapp_lib)"
@@ -234,6 +287,7 @@ NIMBUS_PORT=$nimbus_port
 ZK_PORT=$zk
 SPARSE_STORM_CLASSPATH=$cp
 STORM_CLUSTER_DIR=$dir
+SUPERVISORS=$supervisors
 EOF
   printf '%s' "$webapp_env" >>"$dir/cluster.env"
   cat "$dir/cluster.env"
@@ -245,12 +299,12 @@ case "$cmd" in
   stop) stop ;;
   status)
     rc=0
-    daemons="zookeeper nimbus supervisor"
+    daemons="zookeeper nimbus $(sup_names | tr '\n' ' ')"
     [[ -f "$dir/pids/ui" ]] && daemons+=" ui logviewer"
     for d in $daemons; do
       if alive "$d"; then echo "$d: running (pid $(cat "$dir/pids/$d"))"; else echo "$d: stopped"; rc=1; fi
     done
     exit $rc ;;
   env) cat "$dir/cluster.env" ;;
-  *) echo "usage: cluster.sh start|stop|status|env [--dir DIR] [--slots N]" >&2; exit 2 ;;
+  *) echo "usage: cluster.sh start|stop|status|env [--dir DIR] [--slots N] [--supervisors K]" >&2; exit 2 ;;
 esac

@@ -22,6 +22,9 @@
 //!   to the tasks of `interop.direct_target` (default `direct-sink`) in turn, logging
 //!   `direct n=N to=T`; the sink logs `direct-sink me=T n=N to=T`.
 //! * [`Noop`]: acks everything (a sink for streams nobody checks).
+//! * [`RecordingSpout`]: ids `0..interop.ids`, reliable, each emit, ack and fail recorded
+//!   in a file of its own that is also its durable state across restarts (see
+//!   [`recording`]); for the fault tests on a real cluster.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -30,6 +33,9 @@ use plugin_api::{
     direct_stream, fields, stream,
 };
 use serde_json::Value;
+
+pub mod recording;
+pub use recording::RecordingSpout;
 
 /// The default sentences of [`FiniteSpout`] (sentence `i` is `TEXT[i % TEXT.len()]`).
 pub const TEXT: [&str; 5] = [
@@ -390,6 +396,7 @@ pub fn kv(line: &str) -> HashMap<&str, &str> {
 
 plugin_api::export_components! {
     spout FiniteSpout,
+    spout RecordingSpout,
     bolt Splitter,
     bolt Counter,
     bolt Router,

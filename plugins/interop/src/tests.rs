@@ -208,3 +208,106 @@ fn kv_parses_log_lines() {
     assert_eq!(m["to"], "4");
     assert!(!m.contains_key("direct-sink"));
 }
+
+/// A fresh folder under the system temp dir for one test.
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("interop-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn recording_conf(dir: &std::path::Path) -> HarnessConfig {
+    let mut c = conf(&[
+        ("interop.ids", json!(4)),
+        ("interop.text", json!(["a b", "c"])),
+        ("interop.record_dir", json!(dir.to_str().unwrap())),
+    ]);
+    c.component = Some("ids".into());
+    c.task = 7;
+    c
+}
+
+#[test]
+fn recording_spout_records_every_event_and_resumes_after_a_restart() {
+    let dir = temp_dir("recording");
+    let path = recording::record_path(&dir, "ids", 7);
+    let mut s = SpoutHarness::<RecordingSpout>::with_config(recording_conf(&dir)).unwrap();
+    for _ in 0..3 {
+        s.next_tuple().unwrap();
+    }
+    assert_eq!(
+        s.emits(),
+        [
+            (Some(json!(0)), json!(["a b"])),
+            (Some(json!(1)), json!(["c"])),
+            (Some(json!(2)), json!(["a b"])),
+        ]
+    );
+    s.ack(json!(0)).unwrap();
+    s.fail(json!(1)).unwrap();
+    s.clear_events();
+    s.next_tuple().unwrap(); // the failed id first
+    assert_eq!(s.emits(), [(Some(json!(1)), json!(["c"]))]);
+    let r = recording::Record::read(&path).unwrap();
+    assert_eq!(r.starts, 1);
+    assert_eq!((r.emits, r.replays, r.acks, r.fails), (4, 1, 1, 1));
+    assert_eq!(r.acked.iter().copied().collect::<Vec<_>>(), [0]);
+    let kinds: Vec<&str> = r.events.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["start", "emit", "emit", "emit", "ack", "fail", "replay"]
+    );
+    drop(s);
+
+    // A new process for the same task (the worker was restarted): ids 1 and 2 were
+    // emitted and never acked, so they go out again before the new id 3.
+    let mut s = SpoutHarness::<RecordingSpout>::with_config(recording_conf(&dir)).unwrap();
+    for _ in 0..5 {
+        s.next_tuple().unwrap();
+    }
+    let ids: Vec<Value> = s.emits().into_iter().map(|(id, _)| id.unwrap()).collect();
+    assert_eq!(ids, [json!(1), json!(2), json!(3)]);
+    for id in 1..4 {
+        s.ack(json!(id)).unwrap();
+    }
+    let r = recording::Record::read(&path).unwrap();
+    assert_eq!(r.starts, 2);
+    assert_eq!(r.acked.len(), 4);
+    assert_eq!(r.replays, 3);
+    assert_eq!(r.events.last().unwrap().1, "done");
+    assert!(
+        s.logs(log::Level::Info)
+            .iter()
+            .any(|l| l.contains("1 acked, 2 to emit again, next new id 3")),
+        "{:?}",
+        s.logs(log::Level::Info)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recording_spout_paces_its_emits_and_needs_a_record_dir() {
+    let dir = temp_dir("recording-pace");
+    let mut c = recording_conf(&dir);
+    c.conf.insert("interop.emit_per_sec".into(), json!(1));
+    let mut s = SpoutHarness::<RecordingSpout>::with_config(c).unwrap();
+    for _ in 0..5 {
+        s.next_tuple().unwrap();
+    }
+    // One emit is allowed at once; the next only a second later.
+    assert_eq!(s.emits().len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let Err(e) = SpoutHarness::<RecordingSpout>::with_config(conf(&[])) else {
+        panic!("initialized without interop.record_dir")
+    };
+    assert!(format!("{e:?}").contains("interop.record_dir"), "{e:?}");
+}
+
+#[test]
+fn record_parse_skips_a_torn_last_line() {
+    let r = recording::Record::parse("1 start 9\n2 emit 0\n3 ack 0\n4 emi");
+    assert_eq!((r.emits, r.acks, r.starts), (1, 1, 1));
+    assert_eq!(r.events.len(), 3);
+}

@@ -55,6 +55,8 @@ mod run_wordcount;
 mod storm_cluster;
 /// sparse's Storm serializer (fast wire) against Storm 2.8.3's JsonSerializer (Java).
 mod storm_fastwire;
+/// Faults on a two-supervisor cluster (run inside `storm_cluster`'s test).
+mod storm_faults;
 /// Real Apache Storm (LocalCluster via storm/run-local.sh): jars from `sparse jar`, interop.
 mod storm_interop;
 /// The runner's Storm-style JSON against Storm 2.8.3's own JSON code (Java).

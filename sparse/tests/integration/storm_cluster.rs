@@ -1,7 +1,8 @@
-//! `sparse submit`, `sparse list` and `sparse kill` against a real single-node Storm cluster
-//! on loopback: ZooKeeper, Nimbus and a Supervisor started from the Maven jars by
-//! `storm/cluster.sh` (each its own JVM; the Supervisor launches real worker JVMs), stopped
-//! at the end even when the test fails.
+//! `sparse submit`, `sparse list` and `sparse kill` against a real Storm cluster on loopback,
+//! then faults on it: ZooKeeper, Nimbus and two Supervisors started from the Maven jars by
+//! `storm/cluster.sh --supervisors 2` (each its own JVM, with its own local dir and slot
+//! ports; the Supervisors launch real worker JVMs), stopped at the end even when the test
+//! fails. One cluster start-up serves every step (it takes minutes on a loaded machine).
 //!
 //! One scenario, in order (every assertion from outside the JVMs: the `sparse` binary's
 //! output and exit status, the task log files, the hooks' files):
@@ -22,16 +23,29 @@
 //!    was in the topology's worker pid folders (its `sparse-host` tasks and the worker JVM)
 //!    is left running.
 //!
+//! 7. faults on the two supervisors ([`crate::storm_faults`]): fields grouping across two
+//!    workers, `kill -9` of a `sparse-host` task and of a worker JVM with a reliable spout
+//!    that records every id (each acked at least once, none lost), and no process left
+//!    after `sparse kill`;
+//! 8. (issue 18) `topologies/kafka_wordcount.clj` with a KRaft broker, `kill -9` of a
+//!    splitter mid-run: every sentence counted at least once, committed offsets at the end.
+//!
+//! Each step prints its wall time (`[phase]` lines) and the faults their figures
+//! (`[fault]` lines; `cargo test ... -- --nocapture`).
+//!
 //! Steps 1b and 3b (from [`crate::quickstart_storm`]) use the same cluster for a project
 //! made by `sparse quickstart` outside the repository, with a bolt added: `sparse submit`
 //! right after step 1 (it takes the second worker slot), then, after step 3, words seen in
 //! the added bolt's task log and `sparse kill`.
 //!
-//! The whole test takes about two minutes on two cores (most of it JVM start-ups: every
+//! Steps 1–6 take about two minutes on two idle cores (most of it JVM start-ups: every
 //! `list`/`kill`/`submit` is a client JVM of 2–5 s, more while the topology keeps both cores
-//! busy). It holds `storm_interop`'s in-process Storm lock (one Storm at a time in this test
-//! binary) and an exclusive `flock` on `storm/target/storm-tests.lock` (across processes). Set `SPARSE_SKIP_STORM_CLUSTER=1` to
-//! skip it (it needs `java`, `mvn` and Maven Central on the first run).
+//! busy); step 7 about two more, step 8 about two more (a broker and a 34 MiB jar).
+//!
+//! It holds `storm_interop`'s in-process Storm lock (one Storm at a time in this test
+//! binary) and an exclusive `flock` on `storm/target/storm-tests.lock` (across processes).
+//! Set `SPARSE_SKIP_STORM_CLUSTER=1` to skip it outside CI (it needs `java`, `mvn` and
+//! Maven Central on the first run); under `CI=true` that setting is an error.
 
 use std::fs;
 use std::os::fd::AsRawFd;
@@ -40,7 +54,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::repo_root;
-use crate::run_wordcount::{ensure_release_binaries, target_dir};
+use crate::run_wordcount::target_dir;
 
 /// An exclusive lock held while a Storm test runs (released when dropped).
 struct StormLock(#[allow(dead_code)] fs::File);
@@ -60,11 +74,11 @@ fn storm_lock() -> StormLock {
     StormLock(f)
 }
 
-/// A running `storm/cluster.sh` cluster; stopped on drop.
-struct Cluster {
-    dir: PathBuf,
-    nimbus: String,
-    classpath: String,
+/// A running `storm/cluster.sh` cluster (two supervisors); stopped on drop.
+pub(crate) struct Cluster {
+    pub(crate) dir: PathBuf,
+    pub(crate) nimbus: String,
+    pub(crate) classpath: String,
 }
 
 impl Cluster {
@@ -74,7 +88,7 @@ impl Cluster {
             .arg(dir)
             .output();
         let out = Command::new(repo_root().join("storm/cluster.sh"))
-            .args(["start", "--dir"])
+            .args(["start", "--supervisors", "2", "--dir"])
             .arg(dir)
             .output()
             .expect("run storm/cluster.sh");
@@ -113,7 +127,7 @@ impl Drop for Cluster {
 }
 
 /// Runs `sparse ARGS` in `project` against `cluster` with the `java` client.
-fn sparse(project: &Path, cluster: &Cluster, args: &[&str]) -> Output {
+pub(crate) fn sparse(project: &Path, cluster: &Cluster, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sparse"))
         .args(args)
         .current_dir(project)
@@ -126,7 +140,7 @@ fn sparse(project: &Path, cluster: &Cluster, args: &[&str]) -> Output {
         .expect("run sparse")
 }
 
-fn show(o: &Output) -> String {
+pub(crate) fn show(o: &Output) -> String {
     format!(
         "status {}\n--- stdout\n{}--- stderr\n{}",
         o.status,
@@ -136,7 +150,7 @@ fn show(o: &Output) -> String {
 }
 
 /// `(status, id)` of `name` in `sparse list`, if listed.
-fn listed(project: &Path, cluster: &Cluster, name: &str) -> Option<(String, String)> {
+pub(crate) fn listed(project: &Path, cluster: &Cluster, name: &str) -> Option<(String, String)> {
     let o = sparse(project, cluster, &["list", "-e", "cluster"]);
     assert!(o.status.success(), "sparse list: {}", show(&o));
     String::from_utf8_lossy(&o.stdout).lines().find_map(|l| {
@@ -145,7 +159,7 @@ fn listed(project: &Path, cluster: &Cluster, name: &str) -> Option<(String, Stri
     })
 }
 
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(v) = f() {
@@ -197,36 +211,51 @@ fn worker_folder_task_logs(cluster: &Path, id: &str) -> Vec<String> {
     out
 }
 
-/// The pids in the pid folders of topology `id`'s workers
-/// (`<storm.local.dir>/workers/<worker>/pids/<pid>`: each `sparse-host` task's, from the
-/// multi-lang handshake, and the worker JVM's; a worker's `artifacts` link names its
-/// topology).
-fn task_pids(cluster: &Path, id: &str) -> Vec<i32> {
-    let mut pids = Vec::new();
-    for w in fs::read_dir(cluster.join("local/workers"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let of_topology = fs::read_link(w.path().join("artifacts"))
-            .is_ok_and(|l| l.to_string_lossy().contains(id));
-        if !of_topology {
-            continue;
-        }
-        for p in fs::read_dir(w.path().join("pids"))
+/// The worker folders of topology `id` on every supervisor, with the supervisor's number
+/// (1, 2, ...): `<storm.local.dir>/workers/<worker>/` (`local/` for the first supervisor,
+/// `sup<k>/local/` for the others); a worker's `artifacts` link names its topology.
+pub(crate) fn worker_dirs(cluster: &Path, id: &str) -> Vec<(u32, PathBuf)> {
+    let mut locals = vec![(1, cluster.join("local"))];
+    for k in 2..10 {
+        locals.push((k, cluster.join(format!("sup{k}/local"))));
+    }
+    let mut out = Vec::new();
+    for (k, local) in locals {
+        for w in fs::read_dir(local.join("workers"))
             .into_iter()
             .flatten()
             .flatten()
         {
-            if let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() {
-                pids.push(pid);
+            let of_topology = fs::read_link(w.path().join("artifacts"))
+                .is_ok_and(|l| l.to_string_lossy().contains(id));
+            if of_topology {
+                out.push((k, w.path()));
             }
         }
     }
-    pids
+    out
 }
 
-fn alive(pid: i32) -> bool {
+/// The pids in a worker folder's `pids/` (each `sparse-host` task's, from the multi-lang
+/// handshake, and the worker JVM's).
+pub(crate) fn pids_in(worker: &Path) -> Vec<i32> {
+    fs::read_dir(worker.join("pids"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|p| p.file_name().to_string_lossy().parse::<i32>().ok())
+        .collect()
+}
+
+/// The pids in the pid folders of topology `id`'s workers, on every supervisor.
+pub(crate) fn task_pids(cluster: &Path, id: &str) -> Vec<i32> {
+    worker_dirs(cluster, id)
+        .iter()
+        .flat_map(|(_, w)| pids_in(w))
+        .collect()
+}
+
+pub(crate) fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     unsafe { libc::kill(pid, 0) == 0 }
 }
@@ -234,13 +263,19 @@ fn alive(pid: i32) -> bool {
 #[test]
 fn submit_list_kill_on_a_real_storm_cluster() {
     if std::env::var_os("SPARSE_SKIP_STORM_CLUSTER").is_some() {
+        // CI must run it.
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "SPARSE_SKIP_STORM_CLUSTER is set under CI=true: the cluster test must run in CI"
+        );
         eprintln!("SKIPPED: SPARSE_SKIP_STORM_CLUSTER is set");
         return;
     }
     // The same in-process lock as the LocalCluster tests, plus a cross-process flock.
     let _guard = crate::storm_interop::storm_lock();
     let _lock = storm_lock();
-    ensure_release_binaries();
+    let test_start = Instant::now();
+    crate::storm_interop::ensure_binaries();
     let work = target_dir().join("storm-cluster-test");
     let _ = fs::remove_dir_all(&work);
     let project = work.join("project");
@@ -459,5 +494,19 @@ fn submit_list_kill_on_a_real_storm_cluster() {
             .is_none()
             .then_some(())
     });
+    eprintln!(
+        "[phase] submit/list/kill (single-worker checks): {:.1} s",
+        test_start.elapsed().as_secs_f64()
+    );
+
+    // 7. faults on the two supervisors: fields grouping across workers, kill -9 of a task
+    // and of a worker JVM, no process left after `sparse kill` (crate::storm_faults).
+    crate::storm_faults::faults_on_two_supervisors(&cluster, &work.join("faults"));
+    // 8. (issue 18) kafka_wordcount with a KRaft broker, kill -9 of a splitter mid-run.
+    crate::storm_faults::kafka_on_the_cluster(&cluster, &work.join("kafka"));
     drop(cluster);
+    eprintln!(
+        "[phase] whole cluster test: {:.1} s",
+        test_start.elapsed().as_secs_f64()
+    );
 }

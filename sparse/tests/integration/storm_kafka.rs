@@ -17,16 +17,16 @@ use crate::repo_root;
 use crate::run_wordcount::{TempDir, ensure_release_binaries, target_dir};
 use crate::storm_interop::{of, storm_available, storm_deps, storm_lock, task_logs};
 
-const TOPO: &str = "kafka_wordcount";
-const GROUP: &str = "kafka-wordcount";
+pub(crate) const TOPO: &str = "kafka_wordcount";
+pub(crate) const GROUP: &str = "kafka-wordcount";
 
 /// The broker of one test, stopped on drop.
-struct Broker {
-    dir: PathBuf,
+pub(crate) struct Broker {
+    pub(crate) dir: PathBuf,
 }
 
 impl Broker {
-    fn kafka(&self, args: &[&str], stdin: Option<&str>) -> String {
+    pub(crate) fn kafka(&self, args: &[&str], stdin: Option<&str>) -> String {
         let mut cmd = Command::new(repo_root().join("storm/kafka.sh"));
         cmd.args(args)
             .env("KAFKA_DIR", &self.dir)
@@ -61,7 +61,7 @@ impl Drop for Broker {
 }
 
 /// A port whose successor is free too (the broker's controller listens there).
-fn free_port_pair() -> u16 {
+pub(crate) fn free_port_pair() -> u16 {
     for _ in 0..50 {
         let a = TcpListener::bind("127.0.0.1:0").unwrap();
         let p = a.local_addr().unwrap().port();
@@ -72,7 +72,7 @@ fn free_port_pair() -> u16 {
     panic!("no free port pair");
 }
 
-fn sentences(batch: &str, n: usize) -> Vec<String> {
+pub(crate) fn sentences(batch: &str, n: usize) -> Vec<String> {
     let special = [
         "and/or a/b path/to/x",
         "she said \"hi\" and 'bye'",
@@ -89,7 +89,7 @@ fn sentences(batch: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-fn expected(sentences: &[String]) -> BTreeMap<String, u64> {
+pub(crate) fn expected(sentences: &[String]) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for s in sentences {
         for w in s.split(' ').filter(|w| !w.is_empty()) {
@@ -102,7 +102,7 @@ fn expected(sentences: &[String]) -> BTreeMap<String, u64> {
 /// Every word's count: in each counter task log the highest `counted WORD = N`, summed
 /// over the logs (a word goes to one counter task per run; a restarted topology counts
 /// from zero again in new task logs).
-fn counts(logs: &Path) -> BTreeMap<String, u64> {
+pub(crate) fn counts(logs: &Path) -> BTreeMap<String, u64> {
     let mut total: BTreeMap<String, u64> = BTreeMap::new();
     if !logs.exists() {
         return total;
