@@ -15,9 +15,10 @@
 //! (`ALL CUSTOM DIRECT SHUFFLE LOCAL_OR_SHUFFLE FIELDS GLOBAL NONE`, `streamId`, `args`,
 //! `customClass`). The topology name is `name:`, or the file stem when absent.
 //!
-//! Not supported, and reported as errors with their location: `includes`, `factory`, and
-//! configMethods of shell components other than the three above (sparse's model could not
-//! keep them). `${...}` substitution is not done: such text is kept as written.
+//! Not supported, and reported as errors with their location: `includes`, `factory` on a
+//! shell component, and configMethods of shell components other than the three above
+//! (sparse's model could not keep them). `${...}` substitution is not done: such text is kept
+//! as written.
 //!
 //! **Writing.** [`to_yaml`] writes the same shapes back (JVM streams into
 //! [`JVM_OUTPUTS_KEY`]); reading its output gives the same [`Topology`] (spans aside). Direct streams cannot be declared by `FluxShellSpout` /
@@ -66,6 +67,10 @@ struct ObjectDecl<Id> {
     class_name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     constructor_args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    factory: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    factory_args: Vec<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     properties: Vec<PropertyDecl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -90,6 +95,10 @@ struct Vertex<Id> {
     class_name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     constructor_args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    factory: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    factory_args: Vec<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     properties: Vec<PropertyDecl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -218,6 +227,8 @@ pub fn load_str_with_warnings(src: &str, path: &Path) -> Result<Loaded, LoadErro
         let def = JvmDef {
             class_name: o.class_name.clone(),
             constructor_args: o.constructor_args.clone(),
+            factory: o.factory.clone(),
+            factory_args: o.factory_args.clone(),
             properties: read_properties(&mut r, &o.id, &o.properties),
             config_methods: o
                 .config_methods
@@ -409,6 +420,8 @@ fn read_vertex(
             exec: Exec::Java(JvmDef {
                 class_name: v.class_name.clone(),
                 constructor_args: v.constructor_args.clone(),
+                factory: v.factory.clone(),
+                factory_args: v.factory_args.clone(),
                 properties: read_properties(r, &v.id, &v.properties),
                 config_methods: v
                     .config_methods
@@ -432,6 +445,14 @@ fn read_vertex(
             &v.id,
             Some(id),
             "a shell component has no properties (Storm's wrappers take none)",
+        );
+    }
+    if v.factory.is_some() || !v.factory_args.is_empty() {
+        r.err(
+            &v.id,
+            Some(id),
+            "a shell component is built by its constructor: `factory`/`factoryArgs` are not \
+             supported on Storm's shell wrappers by sparse",
         );
     }
     let mut conf = Map::new();
@@ -677,6 +698,8 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
                 id: o.id.clone(),
                 class_name: o.def.class_name.clone(),
                 constructor_args: o.def.constructor_args.clone(),
+                factory: o.def.factory.clone(),
+                factory_args: o.def.factory_args.clone(),
                 properties: write_properties(&o.def.properties),
                 config_methods: write_calls(&o.def.config_methods),
             })
@@ -688,6 +711,7 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
     let mut jvm_outputs = Map::new();
     for c in &t.components {
         let mut constructor_args = Vec::new();
+        let (mut factory, mut factory_args) = (None, Vec::new());
         let mut config_methods = Vec::new();
         let mut properties = Vec::new();
         let class_name = match &c.exec {
@@ -700,6 +724,8 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
             }
             Exec::Java(def) => {
                 constructor_args.clone_from(&def.constructor_args);
+                factory.clone_from(&def.factory);
+                factory_args.clone_from(&def.factory_args);
                 properties = write_properties(&def.properties);
                 config_methods = write_calls(&def.config_methods);
                 def.class_name.clone()
@@ -754,6 +780,8 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
             id: c.id.clone(),
             class_name,
             constructor_args,
+            factory,
+            factory_args,
             properties,
             config_methods,
             parallelism: Some(i64::from(c.parallelism)),
