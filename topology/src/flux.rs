@@ -17,8 +17,9 @@
 //!
 //! Not supported, and reported as errors with their location: `includes`, `factory` on a
 //! shell component, and configMethods of shell components other than the three above
-//! (sparse's model could not keep them). `${...}` substitution is not done: such text is kept
-//! as written.
+//! (sparse's model could not keep them). `${...}` placeholders are substituted before the
+//! text gets here, by [`crate::load_filtered`] (Flux's `--filter`/`--env-filter`, see
+//! [`crate::filter`]); text that reaches this reader is taken as written.
 //!
 //! **Writing.** [`to_yaml`] writes the same shapes back (JVM streams into
 //! [`JVM_OUTPUTS_KEY`]); reading its output gives the same [`Topology`] (spans aside). Direct streams cannot be declared by `FluxShellSpout` /

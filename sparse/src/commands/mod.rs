@@ -147,11 +147,13 @@ pub fn main() -> i32 {
 pub fn open(
     args: &crate::cli::TopologyArgs,
 ) -> Result<sparse_project::OpenedTopology, crate::cli::CliError> {
-    let project = sparse_project::Project::open(args.config.as_deref(), &cwd()?)?;
+    let cwd = cwd()?;
+    let filter = args.selection().flux_filter(&cwd)?;
+    let project = sparse_project::Project::open(args.config.as_deref(), &cwd)?;
     for w in &project.warnings {
         log::warn!("{w}");
     }
-    let opened = project.load_topology(args.name.as_deref())?;
+    let opened = project.load_topology_filtered(args.name.as_deref(), &filter)?;
     for n in &opened.notes {
         log::info!("note: {n}");
     }

@@ -6,6 +6,8 @@ mod check_plugins;
 mod cli;
 /// The seed's example topologies and other DSL files load to the expected models.
 mod dsl;
+/// `${...}` in Flux YAML: reported without `--filter`/`--env-filter`, substituted with them.
+mod flux_filter;
 /// Project resolution: root, `-n`, `-e`, merged options.
 mod project;
 
