@@ -55,6 +55,8 @@ mod run_terminal;
 mod run_wordcount;
 /// `sparse submit`, `list` and `kill` against a real single-node Storm cluster.
 mod storm_cluster;
+/// Flux's `factory` as sparse writes it, built by Storm's own Flux (`--dry-run`).
+mod storm_factory;
 /// sparse's Storm serializer (fast wire) against Storm 2.8.3's JsonSerializer (Java).
 mod storm_fastwire;
 /// Real Apache Storm (LocalCluster via storm/run-local.sh): jars from `sparse jar`, interop.
