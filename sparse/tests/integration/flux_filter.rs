@@ -1,15 +1,16 @@
 //! `${...}` in a Flux YAML topology, through the `sparse` binary in a project made by
 //! `sparse quickstart`: without `--filter`/`--env-filter` the text is kept and every
 //! placeholder is reported; with them it is substituted as Flux does, so `check` sees the
-//! values Flux would build with.
+//! values Flux would build with. The same project's JVM spout makes `sparse run` refuse,
+//! saying where such a topology runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A quickstart project (not built) with `topologies/filtered.yaml`: a JVM spout whose
 /// parallelism, a grouping field and a conf value are placeholders.
-fn project() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("flux-filter");
+fn project(folder: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let o = sparse(&dir, &["quickstart", "fdemo"], &[]);
@@ -64,7 +65,7 @@ fn sparse(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 #[test]
 fn placeholders_are_reported_or_substituted_like_flux() {
-    let root = project();
+    let root = project("flux-filter");
     // No filter: Flux would keep the text too; sparse says so for each placeholder, and the
     // parallelism, not being a number, is an error at its place.
     let o = sparse(&root, &["check", "--no-build", "-n", "filtered"], &[]);
@@ -142,4 +143,38 @@ fn placeholders_are_reported_or_substituted_like_flux() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_ne!(o.status.code(), Some(0), "{err}");
     assert!(err.contains("nope.properties"), "{err}");
+}
+
+/// `sparse run` stays JVM-free: a topology with a JVM spout is refused before anything is
+/// built or started, naming the component and the LocalCluster commands that run it.
+#[test]
+fn run_refuses_a_jvm_component_and_says_where_it_runs() {
+    let root = project("flux-filter-run");
+    let o = sparse(
+        &root,
+        &[
+            "run",
+            "--no-build",
+            "-n",
+            "filtered",
+            "--filter",
+            "filter.properties",
+            "--env-filter",
+            "--time",
+            "1",
+        ],
+        &[("SPARSE_FILTER_GREETING", "hi")],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("component `words`: JVM class `org.apache.storm.testing.TestWordSpout` cannot run in the local runner"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: `sparse run` does not start a JVM")
+            && err.contains("`sparse jar -n filtered`")
+            && err.contains("storm local target/sparse/filtered.jar org.apache.storm.flux.Flux --resource /filtered.yaml"),
+        "{err}"
+    );
 }
