@@ -257,8 +257,18 @@ impl Project {
 
     /// Chooses the topology for `-n name` and loads it (not validated).
     pub fn load_topology(self, name: Option<&str>) -> Result<OpenedTopology, ProjectError> {
+        self.load_topology_filtered(name, &topology::filter::Filter::none())
+    }
+
+    /// Like [`Project::load_topology`], substituting a Flux YAML file's `${...}` with
+    /// `filter` first (Flux's `--filter`/`--env-filter`, see [`topology::filter`]).
+    pub fn load_topology_filtered(
+        self,
+        name: Option<&str>,
+        filter: &topology::filter::Filter,
+    ) -> Result<OpenedTopology, ProjectError> {
         let (path, note) = self.find_topology(name)?;
-        let loaded = topology::load_with_warnings(&path)?;
+        let loaded = topology::load_filtered(&path, filter)?;
         Ok(OpenedTopology {
             project: self,
             path,
@@ -316,11 +326,30 @@ pub struct Selection {
     pub options: Vec<(String, Value)>,
     /// Set `topology.debug` to true.
     pub debug: bool,
+    /// `--filter FILE`: a Java properties file whose values replace `${name}` in a Flux YAML
+    /// topology, relative to the current folder.
+    pub filter: Option<PathBuf>,
+    /// `--env-filter`: `${ENV-NAME}` in a Flux YAML topology is the environment variable.
+    pub env_filter: bool,
 }
 
-/// Opens the project and loads the topology chosen by `sel` (`name`, `config`).
+impl Selection {
+    /// The substitution `--filter`/`--env-filter` ask for, its properties file read
+    /// (relative to `cwd`).
+    pub fn flux_filter(&self, cwd: &Path) -> Result<topology::filter::Filter, ProjectError> {
+        let mut f = match &self.filter {
+            Some(p) => topology::filter::Filter::from_properties_file(&cwd.join(p))?,
+            None => topology::filter::Filter::none(),
+        };
+        f.env = self.env_filter;
+        Ok(f)
+    }
+}
+
+/// Opens the project and loads the topology chosen by `sel` (`name`, `config`, `filter`).
 pub fn open_topology(sel: &Selection, cwd: &Path) -> Result<OpenedTopology, ProjectError> {
-    Project::open(sel.config.as_deref(), cwd)?.load_topology(sel.name.as_deref())
+    let filter = sel.flux_filter(cwd)?;
+    Project::open(sel.config.as_deref(), cwd)?.load_topology_filtered(sel.name.as_deref(), &filter)
 }
 
 /// Everything a command such as `run` or `submit` needs, resolved from the common flags.

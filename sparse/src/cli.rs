@@ -43,6 +43,27 @@ pub struct TopologyArgs {
     /// Path of config.json (default: found from the current folder upwards).
     #[arg(long = "config", value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Substitute `${name}` in a Flux YAML topology with the values of this Java properties
+    /// file, as Flux's `--filter` does (the jar then holds the values).
+    #[arg(long = "filter", value_name = "FILE")]
+    pub filter: Option<PathBuf>,
+    /// Substitute `${ENV-NAME}` in a Flux YAML topology with environment variables, as
+    /// Flux's `--env-filter` does.
+    #[arg(long = "env-filter")]
+    pub env_filter: bool,
+}
+
+impl TopologyArgs {
+    /// The `--filter`/`--env-filter` part of a [`sparse_project::Selection`].
+    pub fn selection(&self) -> sparse_project::Selection {
+        sparse_project::Selection {
+            name: self.name.clone(),
+            config: self.config.clone(),
+            filter: self.filter.clone(),
+            env_filter: self.env_filter,
+            ..Default::default()
+        }
+    }
 }
 
 /// The common flags of commands that run or deploy a topology.
@@ -67,11 +88,10 @@ impl CommonArgs {
     /// What these flags choose, for [`sparse_project::resolve`].
     pub fn selection(&self) -> sparse_project::Selection {
         sparse_project::Selection {
-            name: self.topology.name.clone(),
-            config: self.topology.config.clone(),
             environment: self.environment.clone(),
             options: self.options.clone(),
             debug: self.debug,
+            ..self.topology.selection()
         }
     }
 }

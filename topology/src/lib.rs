@@ -35,6 +35,7 @@
 
 pub mod clj;
 pub mod describe;
+pub mod filter;
 pub mod flux;
 pub mod model;
 pub mod validate;
@@ -237,7 +238,17 @@ pub fn load(path: &Path) -> Result<Topology, LoadError> {
 }
 
 /// Loads a topology file (format chosen by extension) and keeps the reader's warnings.
+/// `${...}` placeholders of a Flux YAML file are kept as written, each with a warning (see
+/// [`load_filtered`]).
 pub fn load_with_warnings(path: &Path) -> Result<Loaded, LoadError> {
+    load_filtered(path, &filter::Filter::none())
+}
+
+/// Like [`load_with_warnings`], substituting a Flux YAML file's `${...}` placeholders with
+/// `filter` first, as Flux's `--filter`/`--env-filter` do ([`filter`]). The substitution's
+/// warnings come first. A `.clj` file is read as written (the DSL has no placeholders); an
+/// active filter then adds a warning saying so.
+pub fn load_filtered(path: &Path, filter: &filter::Filter) -> Result<Loaded, LoadError> {
     let format = Format::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
         path: path.to_path_buf(),
     })?;
@@ -246,8 +257,39 @@ pub fn load_with_warnings(path: &Path) -> Result<Loaded, LoadError> {
         source,
     })?;
     match format {
-        Format::Clojure => clj::load_str_with_warnings(&src, path),
-        Format::Flux => flux::load_str_with_warnings(&src, path),
+        Format::Clojure => {
+            let mut loaded = clj::load_str_with_warnings(&src, path)?;
+            if filter.is_active() {
+                loaded.warnings.insert(
+                    0,
+                    Diagnostic::new(
+                        Some(Span {
+                            file: path.to_path_buf(),
+                            line: 1,
+                            col: 1,
+                        }),
+                        None,
+                        "--filter/--env-filter apply to Flux YAML only: this .clj file is read as written",
+                    ),
+                );
+            }
+            Ok(loaded)
+        }
+        Format::Flux => {
+            let (text, mut warnings) = filter.apply(&src, path)?;
+            // When the text does not parse, a placeholder kept as written is often why
+            // (`parallelism: ${p}`): the error lists them too.
+            let mut loaded = flux::load_str_with_warnings(&text, path).map_err(|e| match e {
+                LoadError::Invalid(mut errs) => {
+                    errs.extend(warnings.iter().cloned());
+                    LoadError::Invalid(errs)
+                }
+                other => other,
+            })?;
+            warnings.append(&mut loaded.warnings);
+            loaded.warnings = warnings;
+            Ok(loaded)
+        }
     }
 }
 

@@ -49,8 +49,11 @@ pub struct JvmObject {
     pub span: Option<Span>,
 }
 
-/// How Flux builds a JVM object: `new CLASS(constructor_args...)`, then each property set
-/// (a public field or `setName` method), then each config method called in order.
+/// How Flux builds a JVM object: `new CLASS(constructor_args...)`, or, with a
+/// [`factory`](JvmDef::factory) and no constructor arguments, the static method
+/// `CLASS.factory(factory_args...)`; then each property set (a public field or `setName`
+/// method), then each config method called in order. (Flux 2.8 uses the constructor when
+/// both are given and ignores the factory; `sparse check` reports that.)
 ///
 /// Argument and property values are JSON values kept verbatim, as Flux reads them (it
 /// converts a string to an enum constant when the Java parameter is an enum). A reference to
@@ -63,6 +66,10 @@ pub struct JvmDef {
     pub class_name: String,
     /// Constructor arguments.
     pub constructor_args: Vec<Value>,
+    /// A public static method of the class that returns the object (Flux's `factory`).
+    pub factory: Option<String>,
+    /// The factory method's arguments (Flux's `factoryArgs`; references allowed).
+    pub factory_args: Vec<Value>,
     /// Properties set after construction: name and value, in order.
     pub properties: Vec<(String, Value)>,
     /// Methods called after the properties are set.
@@ -118,11 +125,31 @@ impl JvmDef {
         }
     }
 
+    /// What Flux would not do as written: `factory` with constructor arguments (Flux calls
+    /// the constructor and ignores the factory), `factoryArgs` without a `factory` (ignored),
+    /// an empty factory name.
+    pub fn factory_problem(&self) -> Option<String> {
+        match &self.factory {
+            Some(f) if f.trim().is_empty() => Some("the factory method name is empty".into()),
+            Some(f) if !self.constructor_args.is_empty() => Some(format!(
+                "both constructor arguments and factory `{f}`: Flux would call the constructor \
+                 and ignore the factory (give the factory's arguments as factory arguments)"
+            )),
+            None if !self.factory_args.is_empty() => {
+                Some("factory arguments without a factory method: Flux would ignore them".into())
+            }
+            _ => None,
+        }
+    }
+
     /// Every id this definition refers to, with where (`constructor argument 1`, ...).
     pub fn references(&self) -> Vec<(String, Result<Vec<&str>, String>)> {
         let mut out = Vec::new();
         for (i, a) in self.constructor_args.iter().enumerate() {
             out.push((format!("constructor argument {}", i + 1), Self::refs_of(a)));
+        }
+        for (i, a) in self.factory_args.iter().enumerate() {
+            out.push((format!("factory argument {}", i + 1), Self::refs_of(a)));
         }
         for (name, v) in &self.properties {
             out.push((format!("property `{name}`"), Self::refs_of(v)));

@@ -25,7 +25,8 @@
 //! - JVM components ([`Exec::Java`]) declare their streams in the topology (sparse cannot ask
 //!   the class), and subscriptions to them are checked like any other; every `ref`/`reflist`
 //!   in a JVM definition names a JVM object (an object: one declared before it), object ids
-//!   are unique and class names are not empty.
+//!   are unique, class names are not empty, and a `factory` comes without constructor
+//!   arguments (Flux would ignore it) and `factoryArgs` only with a `factory`.
 //!
 //! [`local_blockers`] lists what the local runner cannot run (JVM components, custom
 //! groupings); those are not errors for Storm.
@@ -62,6 +63,13 @@ fn validate_jvm(t: &Topology, errs: &mut Vec<Diagnostic>) {
                 span.clone(),
                 component,
                 format!("{what}: the class name is empty"),
+            ));
+        }
+        if let Some(p) = def.factory_problem() {
+            errs.push(Diagnostic::new(
+                span.clone(),
+                component,
+                format!("{what}: {p}"),
             ));
         }
         for (place, refs) in def.references() {

@@ -251,6 +251,11 @@ fn flux_entry_filter_and_versions() {
     assert!(!copy_flux_entry("META-INF/MANIFEST.MF"));
     assert!(!copy_flux_entry("META-INF/FOO.RSA"));
     assert!(copy_flux_entry("META-INF/maven/x/pom.xml"));
+    // The worker's own slf4j-api wins; flux-core's shaded copy is left out.
+    assert!(!copy_flux_entry("org/slf4j/Logger.class"));
+    assert!(!copy_flux_entry(
+        "META-INF/maven/org.slf4j/slf4j-api/pom.xml"
+    ));
     assert!(copy_flux_entry("org/apache/storm/flux/Flux.class"));
     assert!(version_key("2.8.3") > version_key("2.8.3-SNAPSHOT"));
     assert!(version_key("2.10.0") > version_key("2.8.3"));

@@ -54,10 +54,15 @@ pub(super) fn manifest(topology: &str, resource: &str, flux: bool) -> String {
 }
 
 /// Whether a flux-core entry is copied: not its manifest or signatures, not its top-level
-/// `resources/` (storm.py & co.).
+/// `resources/` (storm.py & co.), and not the slf4j-api it shades in unrelocated: every
+/// Storm worker has slf4j-api (a dependency of storm-client, see [`super::maven`]), loaded
+/// first.
 pub(super) fn copy_flux_entry(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     if name == "resources/" || name.starts_with("resources/") {
+        return false;
+    }
+    if name.starts_with("org/slf4j/") || name.starts_with("META-INF/maven/org.slf4j/") {
         return false;
     }
     if upper == "META-INF/MANIFEST.MF" || upper == "META-INF/" {

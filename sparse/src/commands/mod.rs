@@ -147,11 +147,13 @@ pub fn main() -> i32 {
 pub fn open(
     args: &crate::cli::TopologyArgs,
 ) -> Result<sparse_project::OpenedTopology, crate::cli::CliError> {
-    let project = sparse_project::Project::open(args.config.as_deref(), &cwd()?)?;
+    let cwd = cwd()?;
+    let filter = args.selection().flux_filter(&cwd)?;
+    let project = sparse_project::Project::open(args.config.as_deref(), &cwd)?;
     for w in &project.warnings {
         log::warn!("{w}");
     }
-    let opened = project.load_topology(args.name.as_deref())?;
+    let opened = project.load_topology_filtered(args.name.as_deref(), &filter)?;
     for n in &opened.notes {
         log::info!("note: {n}");
     }
@@ -188,7 +190,22 @@ pub fn resolve_checked(
     if problems.is_empty() {
         return Ok(resolved);
     }
-    let lines: Vec<String> = problems.iter().map(|d| format!("error: {d}")).collect();
+    let mut lines: Vec<String> = problems.iter().map(|d| format!("error: {d}")).collect();
+    let has_jvm = topology
+        .components
+        .iter()
+        .any(|c| matches!(c.exec, sparse_topology::model::Exec::Java(_)));
+    if local && has_jvm {
+        // sparse run stays JVM-free; say where such a topology does run.
+        let name = &topology.name;
+        lines.push(format!(
+            "hint: `sparse run` does not start a JVM; run this topology in Storm's \
+             LocalCluster instead: `sparse jar -n {name}`, then `storm local \
+             target/sparse/{name}.jar org.apache.storm.flux.Flux --resource /{name}.yaml` \
+             (or, in the sparse repository, `storm/run-local.sh target/sparse/{name}.yaml \
+             target/sparse/{name}.jar`)"
+        ));
+    }
     Err(crate::cli::CliError::new(
         crate::cli::EXIT_TOPOLOGY,
         lines.join("\n"),

@@ -6,6 +6,8 @@ mod check_plugins;
 mod cli;
 /// The seed's example topologies and other DSL files load to the expected models.
 mod dsl;
+/// `${...}` in Flux YAML: reported without `--filter`/`--env-filter`, substituted with them.
+mod flux_filter;
 /// Project resolution: root, `-n`, `-e`, merged options.
 mod project;
 
@@ -53,6 +55,8 @@ mod run_terminal;
 mod run_wordcount;
 /// `sparse submit`, `list` and `kill` against a real single-node Storm cluster.
 mod storm_cluster;
+/// Flux's `factory` as sparse writes it, built by Storm's own Flux (`--dry-run`).
+mod storm_factory;
 /// sparse's Storm serializer (fast wire) against Storm 2.8.3's JsonSerializer (Java).
 mod storm_fastwire;
 /// Faults on a two-supervisor cluster (run inside `storm_cluster`'s test).

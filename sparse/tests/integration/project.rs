@@ -6,7 +6,7 @@ fn args(name: Option<&str>, env: Option<&str>, opts: &[&str], debug: bool) -> Se
     CommonArgs {
         topology: TopologyArgs {
             name: name.map(str::to_string),
-            config: None,
+            ..TopologyArgs::default()
         },
         environment: env.map(str::to_string),
         options: opts.iter().map(|o| parse_option(o).unwrap()).collect(),

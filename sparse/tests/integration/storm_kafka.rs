@@ -195,6 +195,21 @@ fn storm_kafka_wordcount_counts_every_record_once() {
         err.contains("resolving 2 JVM dependencies with Maven"),
         "{err}"
     );
+    // Nothing of the worker's class path (storm-client and its dependencies) is packed
+    // twice: not kafka-clients' slf4j-api, not flux-core's shaded copy of it.
+    let z = zip::ZipArchive::new(std::fs::File::open(&jar).unwrap()).unwrap();
+    let names: Vec<String> = z.file_names().map(|n| n.unwrap().into_owned()).collect();
+    for prefix in ["org/slf4j/", "org/apache/logging/log4j/", "org/jspecify/"] {
+        assert!(
+            !names.iter().any(|n| n.starts_with(prefix)),
+            "{prefix} packed in the jar"
+        );
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n == "org/apache/storm/kafka/spout/KafkaSpout.class")
+    );
 
     let first = sentences("a", 80);
     broker.kafka(&["produce", "sentences"], Some(&(first.join("\n") + "\n")));

@@ -34,7 +34,9 @@
 //!   - `(jvm-spout-spec JVM OUTPUTS :p N)`, `(jvm-bolt-spec INPUTS JVM OUTPUTS :p N)`: a JVM
 //!     spout or bolt that Flux builds from JVM, a definition map
 //!     `{:class "pkg.Class" :args [...] :properties {"name" value} :config-methods [["method" arg...]]}`
-//!     (Flux's `className`, `constructorArgs`, `properties` and `configMethods`). Since sparse
+//!     (Flux's `className`, `constructorArgs`, `properties` and `configMethods`), or with
+//!     `:factory "method" :factory-args [...]` instead of `:args` (Flux's `factory` and
+//!     `factoryArgs`: the public static method `pkg.Class.method(args...)` builds it). Since sparse
 //!     cannot ask the class, OUTPUTS declares its streams, as for the other specs. Values are
 //!     data (strings, numbers, booleans, nil, vectors, maps) or references to JVM objects,
 //!     `(ref "id")` and `(reflist "a" "b")`.

@@ -4,8 +4,8 @@
 //! constructor argument is the command, the optional second the `default` stream's fields;
 //! `configMethods` `setDefaultStream`, `setNamedStream` and `addComponentConfig` fill outputs and
 //! per-component conf. Any other `className` becomes [`Exec::Java`](crate::model::Exec::Java) with its constructor
-//! arguments, `properties` and `configMethods` kept verbatim (Flux calls them on the object),
-//! and `components:` become [`Topology::jvm_objects`](crate::model::Topology::jvm_objects); `ref`/`reflist` arguments and `ref`
+//! arguments (or `factory` and `factoryArgs`), `properties` and `configMethods` kept verbatim
+//! (Flux calls them on the object), and `components:` become [`Topology::jvm_objects`](crate::model::Topology::jvm_objects); `ref`/`reflist` arguments and `ref`
 //! properties are kept as `{"ref": id}` / `{"reflist": [...]}` values. A JVM class cannot
 //! be asked what it emits, so its streams are read from the config entry
 //! [`JVM_OUTPUTS_KEY`] (`sparse.jvm.outputs: {component: {stream: [fields]}}`), which Storm
@@ -15,9 +15,11 @@
 //! (`ALL CUSTOM DIRECT SHUFFLE LOCAL_OR_SHUFFLE FIELDS GLOBAL NONE`, `streamId`, `args`,
 //! `customClass`). The topology name is `name:`, or the file stem when absent.
 //!
-//! Not supported, and reported as errors with their location: `includes`, `factory`, and
-//! configMethods of shell components other than the three above (sparse's model could not
-//! keep them). `${...}` substitution is not done: such text is kept as written.
+//! Not supported, and reported as errors with their location: `includes`, `factory` on a
+//! shell component, and configMethods of shell components other than the three above
+//! (sparse's model could not keep them). `${...}` placeholders are substituted before the
+//! text gets here, by [`crate::load_filtered`] (Flux's `--filter`/`--env-filter`, see
+//! [`crate::filter`]); text that reaches this reader is taken as written.
 //!
 //! **Writing.** [`to_yaml`] writes the same shapes back (JVM streams into
 //! [`JVM_OUTPUTS_KEY`]); reading its output gives the same [`Topology`](crate::model::Topology) (spans aside). Direct streams cannot be declared by `FluxShellSpout` /
@@ -64,6 +66,10 @@ struct ObjectDecl<Id> {
     class_name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     constructor_args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    factory: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    factory_args: Vec<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     properties: Vec<PropertyDecl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -88,6 +94,10 @@ struct Vertex<Id> {
     class_name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     constructor_args: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    factory: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    factory_args: Vec<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     properties: Vec<PropertyDecl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -96,6 +96,8 @@ pub fn load_str_with_warnings(src: &str, path: &Path) -> Result<Loaded, LoadErro
         let def = JvmDef {
             class_name: o.class_name.clone(),
             constructor_args: o.constructor_args.clone(),
+            factory: o.factory.clone(),
+            factory_args: o.factory_args.clone(),
             properties: read_properties(&mut r, &o.id, &o.properties),
             config_methods: o
                 .config_methods
@@ -287,6 +289,8 @@ fn read_vertex(
             exec: Exec::Java(JvmDef {
                 class_name: v.class_name.clone(),
                 constructor_args: v.constructor_args.clone(),
+                factory: v.factory.clone(),
+                factory_args: v.factory_args.clone(),
                 properties: read_properties(r, &v.id, &v.properties),
                 config_methods: v
                     .config_methods
@@ -310,6 +314,14 @@ fn read_vertex(
             &v.id,
             Some(id),
             "a shell component has no properties (Storm's wrappers take none)",
+        );
+    }
+    if v.factory.is_some() || !v.factory_args.is_empty() {
+        r.err(
+            &v.id,
+            Some(id),
+            "a shell component is built by its constructor: `factory`/`factoryArgs` are not \
+             supported on Storm's shell wrappers by sparse",
         );
     }
     let mut conf = Map::new();

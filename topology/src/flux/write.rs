@@ -78,6 +78,8 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
                 id: o.id.clone(),
                 class_name: o.def.class_name.clone(),
                 constructor_args: o.def.constructor_args.clone(),
+                factory: o.def.factory.clone(),
+                factory_args: o.def.factory_args.clone(),
                 properties: write_properties(&o.def.properties),
                 config_methods: write_calls(&o.def.config_methods),
             })
@@ -89,6 +91,7 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
     let mut jvm_outputs = Map::new();
     for c in &t.components {
         let mut constructor_args = Vec::new();
+        let (mut factory, mut factory_args) = (None, Vec::new());
         let mut config_methods = Vec::new();
         let mut properties = Vec::new();
         let class_name = match &c.exec {
@@ -101,6 +104,8 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
             }
             Exec::Java(def) => {
                 constructor_args.clone_from(&def.constructor_args);
+                factory.clone_from(&def.factory);
+                factory_args.clone_from(&def.factory_args);
                 properties = write_properties(&def.properties);
                 config_methods = write_calls(&def.config_methods);
                 def.class_name.clone()
@@ -155,6 +160,8 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
             id: c.id.clone(),
             class_name,
             constructor_args,
+            factory,
+            factory_args,
             properties,
             config_methods,
             parallelism: Some(i64::from(c.parallelism)),

@@ -183,3 +183,102 @@ spouts:
     );
     assert!(e.contains("names unknown component `ghost`"), "{e}");
 }
+
+/// Flux's `factory`/`factoryArgs` (a public static method builds the object): the DSL's
+/// `:factory`/`:factory-args` and the YAML read to the same model, references in factory
+/// arguments are checked, and the YAML written back keeps them.
+#[test]
+fn factory_components_in_both_formats() {
+    let t = dsl(
+        r#"(jvm-object "cfg" {:class "org.example.Conf" :factory "defaults"})
+(defn t [options]
+  [{"s" (jvm-spout-spec {:class "org.example.Spout" :factory "of"
+                         :factory-args [(ref "cfg") 3]} ["v"])}
+   {"b" (rust-bolt-spec options {"s" :shuffle} "wordcount::WordCounter" ["word" "count"])}])"#,
+    )
+    .unwrap();
+    assert!(validate(&t).is_empty(), "{:?}", validate(&t));
+    let Exec::Java(spout) = &t.component("s").unwrap().exec else {
+        panic!("a JVM spout");
+    };
+    assert_eq!(spout.factory.as_deref(), Some("of"));
+    assert_eq!(spout.factory_args, [json!({"ref": "cfg"}), json!(3)]);
+    assert!(spout.constructor_args.is_empty());
+    let yaml = to_yaml(&t).unwrap();
+    assert!(yaml.contains("factory: of"), "{yaml}");
+    assert!(yaml.contains("factoryArgs:"), "{yaml}");
+    assert!(yaml.contains("factory: defaults"), "{yaml}");
+    let back = load_yaml(&yaml, Path::new("x.yaml")).unwrap();
+    assert_eq!(without_spans(&back), without_spans(&t));
+
+    // Factory arguments' references are checked like constructor arguments'.
+    let t = dsl(r#"(defn t [options]
+  [{"s" (jvm-spout-spec {:class "S" :factory "of" :factory-args [(ref "nope")]} ["v"])} {}])"#)
+    .unwrap();
+    let errs: Vec<String> = validate(&t).iter().map(ToString::to_string).collect();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].contains("factory argument 1") && errs[0].contains("`nope`"),
+        "{errs:?}"
+    );
+}
+
+/// What Flux 2.8 would silently not do is an error: with constructor arguments it calls the
+/// constructor and ignores `factory`; `factoryArgs` alone are ignored. A shell wrapper with a
+/// factory is refused when read.
+#[test]
+fn factory_mistakes_are_reported() {
+    let yaml = r#"
+config:
+  sparse.jvm.outputs: {s: {default: [v]}, t: {default: [v]}}
+components:
+  - id: "c"
+    className: "C"
+    factoryArgs: [1]
+spouts:
+  - id: "s"
+    className: "S"
+    constructorArgs: [1]
+    factory: "of"
+  - id: "t"
+    className: "T"
+    factory: " "
+"#;
+    let t = load_yaml(yaml, Path::new("t.yaml")).unwrap();
+    let errs: Vec<String> = validate(&t).iter().map(ToString::to_string).collect();
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(
+        errs[0].contains("JVM object `c`")
+            && errs[0].contains("factory arguments without a factory"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].contains("`s`")
+            && errs[1].contains("Flux would call the constructor and ignore the factory"),
+        "{errs:?}"
+    );
+    assert!(errs[2].contains("factory method name is empty"), "{errs:?}");
+    assert!(errs.iter().all(|e| e.contains("t.yaml:")), "{errs:?}");
+
+    let shell = r#"
+spouts:
+  - id: "s"
+    className: "org.apache.storm.flux.wrappers.spouts.FluxShellSpout"
+    constructorArgs: [["sparse-host"], ["v"]]
+    factory: "of"
+"#;
+    let e = load_yaml(shell, Path::new("t.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`factory`/`factoryArgs` are not supported"),
+        "{e}"
+    );
+
+    let e = dsl(r#"(defn t [options] [{"s" (jvm-spout-spec {:class "S" :factory 1} ["v"])} {}])"#)
+        .unwrap_err();
+    assert!(
+        e.contains("`:factory` must name a public static method"),
+        "{e}"
+    );
+}

@@ -30,8 +30,8 @@ pub(super) fn eval_jvm_object(ctx: &Ctx<'_>, pos: Pos, args: &[Form]) -> Res<Jvm
     }
 }
 
-/// A JVM definition map: `{:class "..." :args [...] :properties {"name" value}
-/// :config-methods [["name" arg...] ...]}`; values may be `(ref "id")` or
+/// A JVM definition map: `{:class "..." :args [...] :factory "method" :factory-args [...]
+/// :properties {"name" value} :config-methods [["name" arg...] ...]}`; values may be `(ref "id")` or
 /// `(reflist "id" ...)`.
 pub(super) fn eval_jvm_def(ctx: &Ctx<'_>, f: &Form) -> Res<JvmDef> {
     let FormKind::Map(entries) = &f.kind else {
@@ -51,7 +51,7 @@ pub(super) fn eval_jvm_def(ctx: &Ctx<'_>, f: &Form) -> Res<JvmDef> {
             return ctx.err(
                 k.pos,
                 format!(
-                    "JVM definition keys are :class, :args, :properties and :config-methods, found {}",
+                    "JVM definition keys are :class, :args, :factory, :factory-args, :properties and :config-methods, found {}",
                     k.kind.describe()
                 ),
             );
@@ -70,6 +70,19 @@ pub(super) fn eval_jvm_def(ctx: &Ctx<'_>, f: &Form) -> Res<JvmDef> {
                 }
             },
             "args" => def.constructor_args = jvm_values(ctx, v, "`:args`")?,
+            "factory" => match &v.kind {
+                FormKind::Str(m) if !m.trim().is_empty() => def.factory = Some(m.clone()),
+                other => {
+                    return ctx.err(
+                        v.pos,
+                        format!(
+                            "`:factory` must name a public static method of the class, found {}",
+                            other.describe()
+                        ),
+                    );
+                }
+            },
+            "factory-args" => def.factory_args = jvm_values(ctx, v, "`:factory-args`")?,
             "properties" => {
                 let FormKind::Map(props) = &v.kind else {
                     return ctx.err(
@@ -143,7 +156,7 @@ pub(super) fn eval_jvm_def(ctx: &Ctx<'_>, f: &Form) -> Res<JvmDef> {
                     k.pos,
                     format!(
                         "unknown JVM definition key `:{other}`: expected :class, :args, \
-                         :properties or :config-methods"
+                         :factory, :factory-args, :properties or :config-methods"
                     ),
                 );
             }
