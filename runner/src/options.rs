@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::clock::ClockMode;
 use crate::hash::IntRule;
 use crate::wire;
 
@@ -61,6 +62,12 @@ pub struct RunOptions {
     /// Stop once the spouts have seen this many trees acked or failed and everything else
     /// has drained (stop reason `completed`): for a finite input ([`testing`](crate::testing)).
     pub stop_after_trees: Option<u64>,
+    /// The time ticks, message timeouts, `duration` and the drain follow: real (`sparse
+    /// run`) or simulated (the test kit), see [`crate::clock`].
+    pub clock: ClockMode,
+    /// Stop after this much real time whatever the clock (stop reason `duration`): the test
+    /// kit's guard against a run that never completes.
+    pub wall_limit: Option<Duration>,
 }
 
 impl RunOptions {
@@ -87,6 +94,8 @@ impl RunOptions {
             seed: None,
             record_emits: false,
             stop_after_trees: None,
+            clock: ClockMode::Real,
+            wall_limit: None,
         }
     }
 }

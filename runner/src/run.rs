@@ -16,7 +16,7 @@ use crate::stats::ComponentStats;
 use crate::summary::empty_summary;
 use crate::{
     Emitted, RunError, RunOptions, RunSummary, Stalled, StopTiming, TaskCounts, TaskFailure,
-    console, plan, rng, route, settings, wire, write_summary,
+    TimedOut, console, plan, rng, route, settings, wire, write_summary,
 };
 
 /// The longest drain after the `-t` duration is reached.
@@ -201,6 +201,8 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         json_style: opts.json_style,
         record_emits: opts.record_emits,
         stop_after_trees: opts.stop_after_trees,
+        clock: opts.clock,
+        wall_limit: opts.wall_limit,
     };
     let mut engine = Engine::new(
         cfg,
@@ -297,6 +299,16 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 values: e.values,
             })
             .collect(),
+        timed_out: engine
+            .timed_out
+            .iter()
+            .map(|&(t, after)| TimedOut {
+                component: engine.comps[engine.tasks[t].comp].id.clone(),
+                task: engine.tasks[t].id,
+                after,
+            })
+            .collect(),
+        clock_secs: engine.clock_elapsed().as_secs_f64(),
         tasks: engine
             .tasks
             .iter()

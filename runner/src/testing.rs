@@ -48,7 +48,31 @@
 //! # Determinism
 //! The routing randomness is seeded (0 unless [`TopologyTest::seed`]), so a shuffle
 //! grouping deals tuples to the same tasks on every run and per-task results are stable.
-//! Ticks and message timeouts run on the real clock.
+//!
+//! Ticks and message timeouts run on simulated time ([`crate::clock`]): it stands still
+//! while any task has work in flight and jumps to the next tick or timeout when the whole
+//! topology is quiet. A tree a bolt never acks fails by timeout at the same simulated time
+//! on every run (2 × `topology.message.timeout.secs` when emitted before the first timeout
+//! rotation, [`ComponentReport::timed_out`]) without the test waiting that long, and
+//! [`TopologyTest::run_for`] N tick periods gives a tick bolt exactly N ticks.
+//! [`TopologyTest::real_time`] turns this off. The [`timeout`](TopologyTest::timeout) of
+//! the test is always real time.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use serde_json::json;
+//! use sparse_runner::testing::TopologyTest;
+//!
+//! // Ticks every 10 s for 65 simulated seconds: 6 per task, in well under a second.
+//! let report = TopologyTest::load("topologies/wordcount.clj")
+//!     .unwrap()
+//!     .replace_spout("sentence-spout", [json!(["a b a"])])
+//!     .conf("topology.tick.tuple.freq.secs", 10)
+//!     .run_for(Duration::from_secs(65))
+//!     .run()
+//!     .unwrap();
+//! assert_eq!(report.component("word-counter").ticks, 2 * 6); // 2 tasks
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -58,6 +82,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use sparse_topology::model::{ComponentKind, Exec, Topology};
 
+use crate::clock::ClockMode;
 use crate::{RunError, RunOptions, RunSummary};
 
 /// The conf key `sparse::FixedTuples` reads its rows from.
@@ -105,6 +130,8 @@ pub struct TopologyTest {
     timeout: Duration,
     conf: Map<String, Value>,
     host: Option<PathBuf>,
+    clock: ClockMode,
+    run_for: Option<Duration>,
 }
 
 impl TopologyTest {
@@ -131,6 +158,8 @@ impl TopologyTest {
             timeout: DEFAULT_TIMEOUT,
             conf: Map::new(),
             host: None,
+            clock: ClockMode::Simulated,
+            run_for: None,
         }
     }
 
@@ -160,8 +189,24 @@ impl TopologyTest {
         self
     }
 
-    /// How long the run may take before it is stopped with [`TestError::Timeout`]
-    /// (default [`DEFAULT_TIMEOUT`]).
+    /// Runs ticks and message timeouts on the real clock instead of simulated time (see
+    /// the module doc).
+    pub fn real_time(mut self) -> Self {
+        self.clock = ClockMode::Real;
+        self
+    }
+
+    /// Runs for this long on the engine's clock (simulated time unless
+    /// [`real_time`](Self::real_time)) instead of until every tree completed, then drains:
+    /// for ticks, timeouts, or a topology that never stops emitting. [`run`](Self::run)
+    /// then succeeds once that time is reached.
+    pub fn run_for(mut self, duration: Duration) -> Self {
+        self.run_for = Some(duration);
+        self
+    }
+
+    /// How long the run may take, in real time, before it is stopped with
+    /// [`TestError::Timeout`] (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -225,7 +270,9 @@ impl TopologyTest {
         let mut opts = RunOptions::new(project.path());
         opts.live = false;
         opts.print_summary = false;
-        opts.duration = Some(self.timeout);
+        opts.wall_limit = Some(self.timeout);
+        opts.clock = self.clock;
+        opts.duration = self.run_for;
         opts.seed = Some(self.seed);
         opts.conf_overrides = self.conf;
         opts.log
@@ -235,9 +282,29 @@ impl TopologyTest {
         opts.plugin_dir = test_target_dir().map(|d| d.join("deps"));
         opts.host_binary = Some(host);
         opts.record_emits = true;
-        opts.stop_after_trees = Some(self.rows.values().map(|&n| n as u64).sum());
+        if self.run_for.is_none() {
+            opts.stop_after_trees = Some(self.rows.values().map(|&n| n as u64).sum());
+        }
         let summary = crate::run(&self.topology, &opts).map_err(TestError::Run)?;
         let report = Report::new(&self.topology, summary, &logs);
+        if let Some(d) = self.run_for {
+            if report.summary.clock_secs >= d.as_secs_f64() {
+                return Ok(report);
+            }
+            let message = format!(
+                "topology `{}` did not run for {d:?} ({}) within the timeout of {:?}",
+                self.topology.name,
+                match self.clock {
+                    ClockMode::Simulated => "simulated time",
+                    ClockMode::Real => "real time",
+                },
+                self.timeout
+            );
+            return Err(TestError::Timeout {
+                message,
+                report: Box::new(report),
+            });
+        }
         let pending: Vec<String> = self
             .rows
             .iter()
@@ -281,6 +348,11 @@ pub struct ComponentReport {
     pub emitted: BTreeMap<String, Vec<Value>>,
     /// Tuples emitted per task id, then per stream, in order.
     pub tasks: BTreeMap<i64, BTreeMap<String, Vec<Value>>>,
+    /// Bolts: tick tuples delivered to its tasks (all of them together).
+    pub ticks: u64,
+    /// Spouts: trees failed by timeout, each with when it failed on the engine's clock
+    /// (simulated time unless [`TopologyTest::real_time`]) from the start of the run.
+    pub timed_out: Vec<Duration>,
     /// `(acked, failed)` per task id, every task of the component included.
     pub outcomes: BTreeMap<i64, (u64, u64)>,
     /// Log text of each task (its `sparse-host` log file), by task id.
@@ -307,6 +379,12 @@ impl Report {
             if let Some(c) = components.get_mut(&s.id) {
                 c.acked = s.acked;
                 c.failed = s.failed;
+                c.ticks = s.ticks;
+            }
+        }
+        for t in &summary.timed_out {
+            if let Some(c) = components.get_mut(&t.component) {
+                c.timed_out.push(t.after);
             }
         }
         for t in &summary.tasks {

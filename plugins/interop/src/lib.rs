@@ -22,6 +22,8 @@
 //!   to the tasks of `interop.direct_target` (default `direct-sink`) in turn, logging
 //!   `direct n=N to=T`; the sink logs `direct-sink me=T n=N to=T`.
 //! * [`Noop`]: acks everything (a sink for streams nobody checks).
+//! * [`Holder`]: never acks nor fails a tuple (its trees can only time out); logs
+//!   `holding word=W`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -380,6 +382,23 @@ impl Bolt for Noop {
     }
 }
 
+/// Never acks nor fails; see the [crate docs](crate).
+pub struct Holder;
+
+impl Bolt for Holder {
+    const AUTO_ACK: bool = false;
+
+    fn initialize(_ctx: &Context) -> plugin_api::Result<Self> {
+        Ok(Holder)
+    }
+
+    fn process(&mut self, tuple: Tuple<'_>, _out: &mut BoltOutput<'_>) -> plugin_api::Result {
+        let word: &str = tuple.get(0)?;
+        log::info!("holding word={word}");
+        Ok(())
+    }
+}
+
 /// Parses `key=value` pairs out of a log line (values end at a space), e.g.
 /// `direct n=3 to=7` → `{n: 3, to: 7}` (as strings).
 pub fn kv(line: &str) -> HashMap<&str, &str> {
@@ -400,6 +419,7 @@ plugin_api::export_components! {
     bolt DirectEmitter,
     bolt DirectSink,
     bolt Noop,
+    bolt Holder,
 }
 
 #[cfg(test)]
