@@ -148,6 +148,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 handshake: hs,
                 json_style: opts.json_style,
                 max_frame: settings.max_frame_bytes,
+                capture_stderr: opts.capture_stderr,
             };
             match process::spawn(spec, &tx, &console) {
                 Ok(p) => procs.push(p),
@@ -180,6 +181,10 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
             kind: comp.kind,
             tick_secs,
             max_spout_pending,
+            emit_limit: match comp.kind {
+                ComponentKind::Spout => opts.spout_emit_limits.get(&comp.id).copied(),
+                ComponentKind::Bolt => None,
+            },
             tasks: idxs,
         });
     }
@@ -312,11 +317,13 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         tasks: engine
             .tasks
             .iter()
-            .map(|t| TaskCounts {
+            .zip(&engine.procs)
+            .map(|(t, p)| TaskCounts {
                 component: engine.comps[t.comp].id.clone(),
                 task: t.id,
                 acked: t.acked,
                 failed: t.failed,
+                stderr: p.stderr.captured(),
             })
             .collect(),
     };

@@ -78,6 +78,9 @@ pub struct TaskCounts {
     pub acked: u64,
     /// Spouts: trees failed (timeouts included); bolts: `fail`s sent.
     pub failed: u64,
+    /// Everything the task wrote on stderr, when
+    /// [`RunOptions::capture_stderr`](crate::RunOptions::capture_stderr) is on.
+    pub stderr: Option<String>,
 }
 
 /// One tuple a task emitted ([`RunOptions::record_emits`](crate::RunOptions::record_emits)).

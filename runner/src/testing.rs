@@ -27,12 +27,24 @@
 //! talks to task processes, and a second, in-process engine would be a second
 //! implementation to keep in step. It costs a process start per task (milliseconds).
 //!
-//! A spout given to [`TopologyTest::replace_spout`] runs as `sparse-host --component
-//! sparse::FixedTuples`, a spout built into `sparse-host` that emits the given rows once
-//! each on the default stream, reliably (message id = the row's index), and never replays
-//! a failed one. Every spout must be replaced: the run stops when the spouts have seen as
-//! many trees acked or failed as there are rows, and everything else has drained; or at
-//! the timeout, an error naming what is still pending.
+//! A spout given to [`TopologyTest::replace_spout`] (default stream) or
+//! [`TopologyTest::replace_spout_on`] (any stream the spout declares) runs as `sparse-host
+//! --component sparse::FixedTuples`, a spout built into `sparse-host` that emits the given
+//! rows once each, in the order given, reliably (message id = the row's index), and never
+//! replays a failed one.
+//!
+//! A spout of the topology's own can run instead, limited with
+//! [`TopologyTest::run_spout`]`(id, n)`: it gets `next` until it has emitted `n` tuples
+//! (all its tasks together, replays included), then no more. It must emit them reliably
+//! (with message ids): the run waits for their `n` trees.
+//!
+//! The run stops when the spouts have seen as many trees acked or failed as there are
+//! rows and limited emits, and everything else has drained; or at the timeout, an error
+//! naming what is still pending. So every spout must be replaced or limited, unless the
+//! test runs for a set time ([`TopologyTest::run_for`]), which then is the stop condition.
+//!
+//! Every task's stderr is kept whole in the report
+//! ([`ComponentReport::stderr`]), as well as echoed on the test's stderr.
 //!
 //! # Finding `sparse-host` and the plugins
 //! `sparse-host` is, in this order: `$SPARSE_HOST`; `sparse-host` in the Cargo target
@@ -125,7 +137,10 @@ impl std::error::Error for TestError {}
 #[derive(Debug, Clone)]
 pub struct TopologyTest {
     topology: Topology,
-    rows: BTreeMap<String, usize>,
+    /// Per replaced spout, its rows as `sparse::FixedTuples` reads them.
+    rows: BTreeMap<String, Vec<Value>>,
+    /// Per spout run with a limit, the number of tuples.
+    limits: BTreeMap<String, u64>,
     seed: u64,
     timeout: Duration,
     conf: Map<String, Value>,
@@ -154,6 +169,7 @@ impl TopologyTest {
         TopologyTest {
             topology,
             rows: BTreeMap::new(),
+            limits: BTreeMap::new(),
             seed: 0,
             timeout: DEFAULT_TIMEOUT,
             conf: Map::new(),
@@ -165,10 +181,42 @@ impl TopologyTest {
 
     /// Replaces spout `id` by `sparse::FixedTuples` emitting `rows` (each a JSON array of
     /// the values of one tuple on the default stream). An unknown id or a bolt makes
-    /// [`run`](Self::run) fail with [`TestError::Setup`].
-    pub fn replace_spout(mut self, id: &str, rows: impl IntoIterator<Item = Value>) -> Self {
-        let rows: Vec<Value> = rows.into_iter().collect();
-        let n = rows.len();
+    /// [`run`](Self::run) fail with [`TestError::Setup`]. Rows given by several calls (of
+    /// this and [`replace_spout_on`](Self::replace_spout_on)) are emitted in the order given.
+    pub fn replace_spout(self, id: &str, rows: impl IntoIterator<Item = Value>) -> Self {
+        self.add_rows(id, rows.into_iter().collect())
+    }
+
+    /// As [`replace_spout`](Self::replace_spout), with the rows on `stream`, which the
+    /// spout must declare ([`TestError::Setup`] otherwise).
+    ///
+    /// ```no_run
+    /// # use serde_json::json;
+    /// # use sparse_runner::testing::TopologyTest;
+    /// let report = TopologyTest::load("topologies/orders.clj")
+    ///     .unwrap()
+    ///     .replace_spout("orders", [json!(["book", 2])])
+    ///     .replace_spout_on("orders", "cancels", [json!(["book"])])
+    ///     .run()
+    ///     .unwrap();
+    /// assert_eq!(report.emitted("orders", "cancels"), [json!(["book"])]);
+    /// ```
+    pub fn replace_spout_on(
+        self,
+        id: &str,
+        stream: &str,
+        rows: impl IntoIterator<Item = Value>,
+    ) -> Self {
+        let rows = rows
+            .into_iter()
+            .map(|values| json!({"stream": stream, "values": values}))
+            .collect();
+        self.add_rows(id, rows)
+    }
+
+    fn add_rows(mut self, id: &str, mut rows: Vec<Value>) -> Self {
+        let all = self.rows.entry(id.to_owned()).or_default();
+        all.append(&mut rows);
         if let Some(c) = self.topology.components.iter_mut().find(|c| c.id == id)
             && c.kind == ComponentKind::Spout
         {
@@ -177,9 +225,17 @@ impl TopologyTest {
                     .map(String::from)
                     .to_vec(),
             };
-            c.conf.insert(FIXED_TUPLES_KEY.into(), Value::Array(rows));
+            c.conf
+                .insert(FIXED_TUPLES_KEY.into(), Value::Array(all.clone()));
         }
-        self.rows.insert(id.to_owned(), n);
+        self
+    }
+
+    /// Runs spout `id` of the topology itself (not replaced) until it has emitted `n`
+    /// tuples, all its tasks together, replays included; the run then waits for their
+    /// trees (see the module doc). The spout must emit with message ids.
+    pub fn run_spout(mut self, id: &str, n: u64) -> Self {
+        self.limits.insert(id.to_owned(), n);
         self
     }
 
@@ -231,12 +287,12 @@ impl TopologyTest {
     /// [`TestError::Setup`] for a spout not replaced, an unknown replaced id or no
     /// `sparse-host`; [`TestError::Run`] when a task fails; [`TestError::Timeout`].
     pub fn run(self) -> Result<Report, TestError> {
-        for id in self.rows.keys() {
+        for id in self.rows.keys().chain(self.limits.keys()) {
             match self.topology.component(id) {
                 Some(c) if c.kind == ComponentKind::Spout => {}
                 Some(_) => {
                     return Err(TestError::Setup(format!(
-                        "`{id}` is a bolt; only spouts can be replaced"
+                        "`{id}` is a bolt; only spouts can be replaced or limited"
                     )));
                 }
                 None => {
@@ -247,17 +303,39 @@ impl TopologyTest {
                 }
             }
         }
-        let unreplaced: Vec<&str> = self
+        if let Some(id) = self.rows.keys().find(|id| self.limits.contains_key(*id)) {
+            return Err(TestError::Setup(format!(
+                "spout `{id}` is both replaced and limited: replace_spout runs fixed rows instead of it, run_spout runs it"
+            )));
+        }
+        for (id, rows) in &self.rows {
+            let declared = &self.topology.component(id).expect("checked").outputs;
+            for row in rows {
+                if let Some(s) = row.get("stream").and_then(Value::as_str)
+                    && !declared.contains_key(s)
+                {
+                    return Err(TestError::Setup(format!(
+                        "spout `{id}` declares no stream `{s}` (it declares: {})",
+                        declared.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+        }
+        let unlimited: Vec<&str> = self
             .topology
             .components
             .iter()
-            .filter(|c| c.kind == ComponentKind::Spout && !self.rows.contains_key(&c.id))
+            .filter(|c| {
+                c.kind == ComponentKind::Spout
+                    && !self.rows.contains_key(&c.id)
+                    && !self.limits.contains_key(&c.id)
+            })
             .map(|c| c.id.as_str())
             .collect();
-        if !unreplaced.is_empty() {
+        if !unlimited.is_empty() && self.run_for.is_none() {
             return Err(TestError::Setup(format!(
-                "spout(s) {} not replaced: a topology test needs a finite input, give it with replace_spout",
-                unreplaced.join(", ")
+                "spout(s) {} neither replaced nor limited: a topology test needs a finite input, give it with replace_spout or run_spout (or run for a set time with run_for)",
+                unlimited.join(", ")
             )));
         }
         let host = match self.host {
@@ -282,8 +360,17 @@ impl TopologyTest {
         opts.plugin_dir = test_target_dir().map(|d| d.join("deps"));
         opts.host_binary = Some(host);
         opts.record_emits = true;
+        opts.capture_stderr = true;
+        opts.spout_emit_limits = self.limits.clone();
+        // Each row and each limited emit is one tree.
+        let expected: BTreeMap<&String, u64> = self
+            .rows
+            .iter()
+            .map(|(id, rows)| (id, rows.len() as u64))
+            .chain(self.limits.iter().map(|(id, &n)| (id, n)))
+            .collect();
         if self.run_for.is_none() {
-            opts.stop_after_trees = Some(self.rows.values().map(|&n| n as u64).sum());
+            opts.stop_after_trees = Some(expected.values().sum());
         }
         let summary = crate::run(&self.topology, &opts).map_err(TestError::Run)?;
         let report = Report::new(&self.topology, summary, &logs);
@@ -305,12 +392,11 @@ impl TopologyTest {
                 report: Box::new(report),
             });
         }
-        let pending: Vec<String> = self
-            .rows
+        let pending: Vec<String> = expected
             .iter()
             .filter_map(|(id, &n)| {
-                let c = report.components.get(id)?;
-                let done = (c.acked + c.failed) as usize;
+                let c = report.components.get(*id)?;
+                let done = c.acked + c.failed;
                 (done < n).then(|| format!("spout `{id}`: {} of {n} trees", n - done))
             })
             .collect();
@@ -357,6 +443,8 @@ pub struct ComponentReport {
     pub outcomes: BTreeMap<i64, (u64, u64)>,
     /// Log text of each task (its `sparse-host` log file), by task id.
     pub logs: BTreeMap<i64, String>,
+    /// Everything each task wrote on stderr, by task id (up to 4 MiB per task).
+    pub stderr: BTreeMap<i64, String>,
 }
 
 /// What a topology test run did.
@@ -390,6 +478,9 @@ impl Report {
         for t in &summary.tasks {
             if let Some(c) = components.get_mut(&t.component) {
                 c.outcomes.insert(t.task, (t.acked, t.failed));
+                if let Some(text) = &t.stderr {
+                    c.stderr.insert(t.task, text.clone());
+                }
             }
         }
         for e in &summary.emitted {
@@ -579,11 +670,39 @@ mod tests {
     }
 
     #[test]
-    fn every_spout_must_be_replaced() {
+    fn every_spout_must_be_replaced_or_limited() {
         let t = TopologyTest::new(topology()).replace_spout("words", [json!(["a"])]);
         assert_eq!(
             setup_error(t),
-            "spout(s) more not replaced: a topology test needs a finite input, give it with replace_spout"
+            "spout(s) more neither replaced nor limited: a topology test needs a finite input, give it with replace_spout or run_spout (or run for a set time with run_for)"
+        );
+        let t = TopologyTest::new(topology())
+            .replace_spout("words", [json!(["a"])])
+            .run_spout("words", 3);
+        assert_eq!(
+            setup_error(t),
+            "spout `words` is both replaced and limited: replace_spout runs fixed rows instead of it, run_spout runs it"
+        );
+    }
+
+    #[test]
+    fn rows_go_only_to_declared_streams() {
+        let t = TopologyTest::new(topology()).replace_spout_on("words", "nope", [json!(["a"])]);
+        assert_eq!(
+            setup_error(t.run_spout("more", 1)),
+            "spout `words` declares no stream `nope` (it declares: default)"
+        );
+    }
+
+    #[test]
+    fn rows_keep_their_order_across_streams() {
+        let t = TopologyTest::new(topology())
+            .replace_spout("words", [json!(["a"])])
+            .replace_spout_on("words", "default", [json!(["b"])]);
+        let c = t.topology.component("words").unwrap();
+        assert_eq!(
+            c.conf[FIXED_TUPLES_KEY],
+            json!([["a"], {"stream": "default", "values": ["b"]}])
         );
     }
 
@@ -594,7 +713,7 @@ mod tests {
         let t = TopologyTest::new(topology()).replace_spout("count", []);
         assert_eq!(
             setup_error(t),
-            "`count` is a bolt; only spouts can be replaced"
+            "`count` is a bolt; only spouts can be replaced or limited"
         );
     }
 

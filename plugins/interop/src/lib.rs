@@ -24,6 +24,7 @@
 //! * [`Noop`]: acks everything (a sink for streams nobody checks).
 //! * [`Holder`]: never acks nor fails a tuple (its trees can only time out); logs
 //!   `holding word=W`.
+//! * [`StderrWriter`]: writes `stderr word=W` on its stderr for every tuple (not a log).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -399,6 +400,21 @@ impl Bolt for Holder {
     }
 }
 
+/// Writes each tuple's word on stderr; see the [crate docs](crate).
+pub struct StderrWriter;
+
+impl Bolt for StderrWriter {
+    fn initialize(_ctx: &Context) -> plugin_api::Result<Self> {
+        Ok(StderrWriter)
+    }
+
+    fn process(&mut self, tuple: Tuple<'_>, _out: &mut BoltOutput<'_>) -> plugin_api::Result {
+        let word: &str = tuple.get(0)?;
+        eprintln!("stderr word={word}");
+        Ok(())
+    }
+}
+
 /// Parses `key=value` pairs out of a log line (values end at a space), e.g.
 /// `direct n=3 to=7` → `{n: 3, to: 7}` (as strings).
 pub fn kv(line: &str) -> HashMap<&str, &str> {
@@ -420,6 +436,7 @@ plugin_api::export_components! {
     bolt DirectSink,
     bolt Noop,
     bolt Holder,
+    bolt StderrWriter,
 }
 
 #[cfg(test)]

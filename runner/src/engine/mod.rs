@@ -69,6 +69,8 @@ pub struct CompRt {
     pub tick_secs: Option<u64>,
     /// `topology.max.spout.pending` for spouts.
     pub max_spout_pending: Option<u64>,
+    /// Spouts: no more `next` once the component has emitted this many tuples.
+    pub emit_limit: Option<u64>,
     /// Engine task indices.
     pub tasks: Vec<usize>,
 }

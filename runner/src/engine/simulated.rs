@@ -64,6 +64,9 @@ impl Engine {
                     && sp.outcomes.is_empty()
                     && (!sp.active
                         || sp.idle
+                        || self.comps[t.comp]
+                            .emit_limit
+                            .is_some_and(|n| self.stats[t.comp].emitted >= n)
                         || !below_max_pending(
                             sp.pending.len(),
                             self.comps[t.comp].max_spout_pending,
