@@ -25,6 +25,7 @@
 //! * [`Holder`]: never acks nor fails a tuple (its trees can only time out); logs
 //!   `holding word=W`.
 //! * [`StderrWriter`]: writes `stderr word=W` on its stderr for every tuple (not a log).
+//! * [`Stuck`]: never returns from its first tuple (sleeps until killed).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -415,6 +416,22 @@ impl Bolt for StderrWriter {
     }
 }
 
+/// Never returns from its first tuple; see the [crate docs](crate).
+pub struct Stuck;
+
+impl Bolt for Stuck {
+    fn initialize(_ctx: &Context) -> plugin_api::Result<Self> {
+        Ok(Stuck)
+    }
+
+    fn process(&mut self, _tuple: Tuple<'_>, _out: &mut BoltOutput<'_>) -> plugin_api::Result {
+        log::info!("stuck");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
 /// Parses `key=value` pairs out of a log line (values end at a space), e.g.
 /// `direct n=3 to=7` → `{n: 3, to: 7}` (as strings).
 pub fn kv(line: &str) -> HashMap<&str, &str> {
@@ -437,6 +454,7 @@ plugin_api::export_components! {
     bolt Noop,
     bolt Holder,
     bolt StderrWriter,
+    bolt Stuck,
 }
 
 #[cfg(test)]

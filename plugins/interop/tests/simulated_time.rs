@@ -65,3 +65,21 @@ fn a_tick_bolt_gets_one_tick_per_simulated_period() {
     // The counts, logged on the first tick after the words arrived (all before it).
     assert!(logs.contains(r#"counts {"a":2,"b":1}"#), "{logs}");
 }
+
+#[test]
+fn a_busy_topology_still_stops_at_the_real_timeout() {
+    // The stuck bolt never answers, so simulated time never moves: the test's real-time
+    // timeout must still end the run (and its drain), long before the liveness check
+    // (`topology.subprocess.timeout.secs`) would call the task dead.
+    let e = TopologyTest::load(topology("stuck", "interop::Stuck", ":shuffle"))
+        .unwrap()
+        .replace_spout("words", [json!(["x"])])
+        .conf("topology.subprocess.timeout.secs", 60)
+        .timeout(Duration::from_secs(1))
+        .run()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "topology `stuck` did not complete within 1s; still pending: spout `words`: 1 of 1 trees"
+    );
+}

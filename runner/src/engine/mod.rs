@@ -503,8 +503,12 @@ impl Engine {
                 self.stop(now, StopReason::Completed);
             }
             self.schedule_spouts(now);
-            if let Some(since) = self.stopping_at
-                && (self.drained() || self.clock.now() - since >= self.drain_limit())
+            // The drain is bounded on the clock and, so that a busy topology cannot hold
+            // simulated time still for ever, in real time too (the same bound for real time).
+            if let (Some(since), Some(real_since)) = (self.stopping_at, self.stopping)
+                && (self.drained()
+                    || self.clock.now() - since >= self.drain_limit()
+                    || now - real_since >= self.drain_limit())
             {
                 return self
                     .stop_reason_pending
