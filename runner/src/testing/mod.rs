@@ -85,6 +85,12 @@
 //!     .unwrap();
 //! assert_eq!(report.component("word-counter").ticks, 2 * 6); // 2 tasks
 //! ```
+//!
+//! The parts: the test and its run here ([`TopologyTest`]), what it reports in `report`
+//! ([`Report`]), finding the topology file and `sparse-host` in `locate`.
+
+mod locate;
+mod report;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -95,7 +101,9 @@ use serde_json::{Map, Value, json};
 use sparse_topology::model::{ComponentKind, Exec, Topology};
 
 use crate::clock::ClockMode;
-use crate::{RunError, RunOptions, RunSummary};
+use crate::{RunError, RunOptions};
+use locate::{find_host, find_upwards, test_target_dir};
+pub use report::{ComponentReport, Report};
 
 /// The conf key `sparse::FixedTuples` reads its rows from.
 pub const FIXED_TUPLES_KEY: &str = "sparse.fixed.tuples";
@@ -421,228 +429,6 @@ impl TopologyTest {
             report: Box::new(report),
         })
     }
-}
-
-/// What one component did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ComponentReport {
-    /// Spouts: trees acked; bolts: `ack`s sent for data tuples.
-    pub acked: u64,
-    /// Spouts: trees failed (timeouts included); bolts: `fail`s sent.
-    pub failed: u64,
-    /// Tuples emitted, per stream, in order.
-    pub emitted: BTreeMap<String, Vec<Value>>,
-    /// Tuples emitted per task id, then per stream, in order.
-    pub tasks: BTreeMap<i64, BTreeMap<String, Vec<Value>>>,
-    /// Bolts: tick tuples delivered to its tasks (all of them together).
-    pub ticks: u64,
-    /// Spouts: trees failed by timeout, each with when it failed on the engine's clock
-    /// (simulated time unless [`TopologyTest::real_time`]) from the start of the run.
-    pub timed_out: Vec<Duration>,
-    /// `(acked, failed)` per task id, every task of the component included.
-    pub outcomes: BTreeMap<i64, (u64, u64)>,
-    /// Log text of each task (its `sparse-host` log file), by task id.
-    pub logs: BTreeMap<i64, String>,
-    /// Everything each task wrote on stderr, by task id (up to 4 MiB per task).
-    pub stderr: BTreeMap<i64, String>,
-}
-
-/// What a topology test run did.
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// Per component id.
-    pub components: BTreeMap<String, ComponentReport>,
-    /// The run's summary, as `sparse run --summary-json` writes it.
-    pub summary: RunSummary,
-}
-
-impl Report {
-    fn new(topology: &Topology, summary: RunSummary, logs: &Path) -> Report {
-        let mut components: BTreeMap<String, ComponentReport> = topology
-            .components
-            .iter()
-            .map(|c| (c.id.clone(), ComponentReport::default()))
-            .collect();
-        for s in &summary.components {
-            if let Some(c) = components.get_mut(&s.id) {
-                c.acked = s.acked;
-                c.failed = s.failed;
-                c.ticks = s.ticks;
-            }
-        }
-        for t in &summary.timed_out {
-            if let Some(c) = components.get_mut(&t.component) {
-                c.timed_out.push(t.after);
-            }
-        }
-        for t in &summary.tasks {
-            if let Some(c) = components.get_mut(&t.component) {
-                c.outcomes.insert(t.task, (t.acked, t.failed));
-                if let Some(text) = &t.stderr {
-                    c.stderr.insert(t.task, text.clone());
-                }
-            }
-        }
-        for e in &summary.emitted {
-            let Some(c) = components.get_mut(&e.component) else {
-                continue;
-            };
-            let values: Value = serde_json::from_str(&e.values).unwrap_or(Value::Null);
-            c.emitted
-                .entry(e.stream.clone())
-                .or_default()
-                .push(values.clone());
-            c.tasks
-                .entry(e.task)
-                .or_default()
-                .entry(e.stream.clone())
-                .or_default()
-                .push(values);
-        }
-        // sparse-host names its log `streamparse_<topology>_<component>_<task>_<pid>.log`.
-        let prefix = format!("streamparse_{}_", topology.name);
-        for entry in std::fs::read_dir(logs).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(rest) = name
-                .strip_prefix(&prefix)
-                .and_then(|r| r.strip_suffix(".log"))
-            else {
-                continue;
-            };
-            let mut parts = rest.rsplitn(3, '_');
-            let (_pid, task, comp) = (parts.next(), parts.next(), parts.next());
-            if let (Some(task), Some(comp)) = (task.and_then(|t| t.parse().ok()), comp)
-                && let Some(c) = components.get_mut(comp)
-            {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                c.logs.insert(task, text);
-            }
-        }
-        Report {
-            components,
-            summary,
-        }
-    }
-
-    /// What component `id` did; an empty report for an id the topology does not have.
-    pub fn component(&self, id: &str) -> &ComponentReport {
-        static EMPTY: std::sync::OnceLock<ComponentReport> = std::sync::OnceLock::new();
-        self.components
-            .get(id)
-            .unwrap_or_else(|| EMPTY.get_or_init(ComponentReport::default))
-    }
-
-    /// The tuples component `id` emitted on `stream`, in order (all its tasks).
-    pub fn emitted(&self, id: &str, stream: &str) -> &[Value] {
-        self.component(id)
-            .emitted
-            .get(stream)
-            .map_or(&[], Vec::as_slice)
-    }
-
-    /// The log texts of component `id`'s tasks, in task order.
-    pub fn logs(&self, id: &str) -> Vec<&str> {
-        self.component(id)
-            .logs
-            .values()
-            .map(String::as_str)
-            .collect()
-    }
-}
-
-fn find_upwards(path: &Path) -> Result<PathBuf, TestError> {
-    if path.is_absolute() {
-        return Ok(path.to_path_buf());
-    }
-    let cwd = std::env::current_dir()
-        .map_err(|e| TestError::Load(format!("cannot read the current folder: {e}")))?;
-    cwd.ancestors()
-        .map(|d| d.join(path))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            TestError::Load(format!(
-                "no topology file {} in {} or any folder above it",
-                path.display(),
-                cwd.display()
-            ))
-        })
-}
-
-/// Whether the Cargo workspace of the running test (`$CARGO_MANIFEST_DIR`, set by `cargo
-/// test`) has a `sparse-host` binary target; `None` when `cargo metadata` cannot tell.
-fn workspace_builds_host() -> Option<bool> {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .current_dir(dir)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let meta: Value = serde_json::from_slice(&out.stdout).ok()?;
-    let packages = meta.get("packages")?.as_array()?;
-    Some(packages.iter().any(|p| {
-        p.get("targets")
-            .and_then(Value::as_array)
-            .is_some_and(|ts| {
-                ts.iter().any(|t| {
-                    t.get("name") == Some(&json!("sparse-host"))
-                        && t.get("kind")
-                            .and_then(Value::as_array)
-                            .is_some_and(|k| k.contains(&json!("bin")))
-                })
-            })
-    }))
-}
-
-/// The Cargo target folder of the running test binary (`…/target/debug`).
-fn test_target_dir() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
-    Some(if dir.file_name().is_some_and(|n| n == "deps") {
-        dir.parent()?.to_path_buf()
-    } else {
-        dir.to_path_buf()
-    })
-}
-
-/// `$SPARSE_HOST`, else `sparse-host` in the test binary's Cargo target folder, else on
-/// `PATH`.
-fn find_host() -> Result<PathBuf, TestError> {
-    if let Some(h) = std::env::var_os("SPARSE_HOST") {
-        let h = PathBuf::from(h);
-        return if h.is_file() {
-            Ok(h)
-        } else {
-            Err(TestError::Setup(format!(
-                "SPARSE_HOST is {}, which is not a file",
-                h.display()
-            )))
-        };
-    }
-    let target = test_target_dir().filter(|_| workspace_builds_host() != Some(false));
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    target
-        .iter()
-        .cloned()
-        .chain(std::env::split_paths(&path))
-        .map(|d| d.join("sparse-host"))
-        .find(|c| c.is_file())
-        .ok_or_else(|| {
-            TestError::Setup(format!(
-                "no sparse-host in the test's target folder ({}) or on PATH; build it (`cargo build` in the sparse workspace), install it (`cargo install sparse-host`) or set SPARSE_HOST",
-                target.map_or_else(|| "unknown".into(), |t| t.display().to_string())
-            ))
-        })
 }
 
 #[cfg(test)]
