@@ -1,12 +1,13 @@
 //! Components built into `sparse-host`, named `sparse::NAME`: no plugin file is loaded
 //! for them.
 //!
-//! * `sparse::FixedTuples`: a spout that emits a finite list of rows, each once, on the
-//!   default stream, reliably (message id = the row's index), then nothing. It never
-//!   replays a failed row, so a test sees every failure. The rows come from the
-//!   component's conf: `"sparse.fixed.tuples": [["a", 1], ["b", 2]]` (each row a JSON
-//!   array of the stream's values). `sparse_runner::testing` uses it to replace a
-//!   topology's spout with test input while keeping a real multi-lang task.
+//! * `sparse::FixedTuples`: a spout that emits a finite list of rows, each once, in order,
+//!   reliably (message id = the row's index), then nothing. It never replays a failed
+//!   row, so a test sees every failure. The rows come from the component's conf:
+//!   `"sparse.fixed.tuples": [["a", 1], {"stream": "errors", "values": ["b"]}]`, each row
+//!   a JSON array of the default stream's values, or an object naming the stream (any
+//!   stream the component declares) and its values. `sparse_runner::testing` uses it to
+//!   replace a topology's spout with test input while keeping a real multi-lang task.
 //!
 //! ```
 //! use sparse_host::builtin;
@@ -42,8 +43,22 @@ pub fn component(name: &str) -> Option<Component> {
 
 /// Emits the rows of `sparse.fixed.tuples` once each (see the module doc).
 pub struct FixedTuples {
-    rows: Vec<Value>,
+    /// Each row's stream (`None`: default) and values.
+    rows: Vec<(Option<String>, Value)>,
     next: usize,
+}
+
+/// A row of `sparse.fixed.tuples`: `[values…]` or `{"stream": S, "values": [values…]}`.
+fn parse_row(row: &Value) -> Option<(Option<String>, Value)> {
+    match row {
+        Value::Array(_) => Some((None, row.clone())),
+        Value::Object(o) if o.len() == 2 => {
+            let stream = o.get("stream")?.as_str()?;
+            let values = o.get("values").filter(|v| v.is_array())?;
+            Some((Some(stream.to_owned()), values.clone()))
+        }
+        _ => None,
+    }
 }
 
 impl Spout for FixedTuples {
@@ -59,19 +74,29 @@ impl Spout for FixedTuples {
                 .into());
             }
         };
-        if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| !r.is_array()) {
-            return Err(format!(
-                "{FIXED_TUPLES_KEY} of component `{}`: row {i} must be a JSON array of values; got {row}",
-                ctx.component_id()
-            )
-            .into());
+        let mut parsed = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let Some(r) = parse_row(row) else {
+                return Err(format!(
+                    "{FIXED_TUPLES_KEY} of component `{}`: row {i} must be a JSON array of values, or {{\"stream\": NAME, \"values\": [...]}}; got {row}",
+                    ctx.component_id()
+                )
+                .into());
+            };
+            parsed.push(r);
         }
-        Ok(FixedTuples { rows, next: 0 })
+        Ok(FixedTuples {
+            rows: parsed,
+            next: 0,
+        })
     }
 
     fn next_tuple(&mut self, out: &mut SpoutOutput<'_>) -> plugin_api::Result {
-        if let Some(row) = self.rows.get(self.next) {
-            out.emit_reliable(&self.next, row)?;
+        if let Some((stream, values)) = self.rows.get(self.next) {
+            match stream {
+                None => out.emit_reliable(&self.next, values)?,
+                Some(s) => out.emit_reliable_to(s, &self.next, values)?,
+            }
             self.next += 1;
         }
         Ok(())

@@ -84,6 +84,7 @@
 //! [`run`] then runs it: `run(&topology, &RunOptions::new(project_dir))`.
 
 pub mod acker;
+pub mod clock;
 pub mod console;
 pub mod engine;
 pub mod hash;
@@ -106,4 +107,4 @@ pub use conf::{check_settings, merged_conf};
 pub use error::{RunError, Stalled, TaskFailure};
 pub use options::RunOptions;
 pub use run::{DURATION_DRAIN, DURATION_GRACE, run};
-pub use summary::{Emitted, RunSummary, StopTiming, TaskCounts, write_summary};
+pub use summary::{Emitted, RunSummary, StopTiming, TaskCounts, TimedOut, write_summary};

@@ -1,6 +1,7 @@
 //! [`RunOptions`]: everything a caller chooses about a run (duration, conf overrides, the
 //! task binary, display, seed, and the test kit's switches).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::clock::ClockMode;
 use crate::hash::IntRule;
 use crate::wire;
 
@@ -61,6 +63,19 @@ pub struct RunOptions {
     /// Stop once the spouts have seen this many trees acked or failed and everything else
     /// has drained (stop reason `completed`): for a finite input ([`testing`](crate::testing)).
     pub stop_after_trees: Option<u64>,
+    /// The time ticks, message timeouts, `duration` and the drain follow: real (`sparse
+    /// run`) or simulated (the test kit), see [`crate::clock`].
+    pub clock: ClockMode,
+    /// Stop after this much real time whatever the clock (stop reason `duration`): the test
+    /// kit's guard against a run that never completes.
+    pub wall_limit: Option<Duration>,
+    /// Spouts (by component id) that get no more `next` once they have emitted this many
+    /// tuples, all their tasks together: a finite run of a topology's own spout (the test
+    /// kit's [`run_spout`](crate::testing::TopologyTest::run_spout)).
+    pub spout_emit_limits: BTreeMap<String, u64>,
+    /// Keep the whole of every task's stderr in [`RunSummary::tasks`](crate::RunSummary::tasks)
+    /// (the test kit).
+    pub capture_stderr: bool,
 }
 
 impl RunOptions {
@@ -87,6 +102,10 @@ impl RunOptions {
             seed: None,
             record_emits: false,
             stop_after_trees: None,
+            clock: ClockMode::Real,
+            wall_limit: None,
+            spout_emit_limits: BTreeMap::new(),
+            capture_stderr: false,
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::stats::ComponentStats;
 use crate::summary::empty_summary;
 use crate::{
     Emitted, RunError, RunOptions, RunSummary, Stalled, StopTiming, TaskCounts, TaskFailure,
-    console, plan, rng, route, settings, wire, write_summary,
+    TimedOut, console, plan, rng, route, settings, wire, write_summary,
 };
 
 /// The longest drain after the `-t` duration is reached.
@@ -148,6 +148,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 handshake: hs,
                 json_style: opts.json_style,
                 max_frame: settings.max_frame_bytes,
+                capture_stderr: opts.capture_stderr,
             };
             match process::spawn(spec, &tx, &console) {
                 Ok(p) => procs.push(p),
@@ -180,6 +181,10 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
             kind: comp.kind,
             tick_secs,
             max_spout_pending,
+            emit_limit: match comp.kind {
+                ComponentKind::Spout => opts.spout_emit_limits.get(&comp.id).copied(),
+                ComponentKind::Bolt => None,
+            },
             tasks: idxs,
         });
     }
@@ -201,6 +206,8 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         json_style: opts.json_style,
         record_emits: opts.record_emits,
         stop_after_trees: opts.stop_after_trees,
+        clock: opts.clock,
+        wall_limit: opts.wall_limit,
     };
     let mut engine = Engine::new(
         cfg,
@@ -297,14 +304,26 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 values: e.values,
             })
             .collect(),
+        timed_out: engine
+            .timed_out
+            .iter()
+            .map(|&(t, after)| TimedOut {
+                component: engine.comps[engine.tasks[t].comp].id.clone(),
+                task: engine.tasks[t].id,
+                after,
+            })
+            .collect(),
+        clock_secs: engine.clock_elapsed().as_secs_f64(),
         tasks: engine
             .tasks
             .iter()
-            .map(|t| TaskCounts {
+            .zip(&engine.procs)
+            .map(|(t, p)| TaskCounts {
                 component: engine.comps[t.comp].id.clone(),
                 task: t.id,
                 acked: t.acked,
                 failed: t.failed,
+                stderr: p.stderr.captured(),
             })
             .collect(),
     };

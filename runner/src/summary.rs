@@ -46,6 +46,25 @@ pub struct RunSummary {
     /// Acked and failed counts per task, in task-id order (not in the summary JSON).
     #[serde(skip)]
     pub tasks: Vec<TaskCounts>,
+    /// Every tree failed by timeout, in order (not in the summary JSON).
+    #[serde(skip)]
+    pub timed_out: Vec<TimedOut>,
+    /// The engine clock's time from the start to the stop: the duration of the run in
+    /// simulated time ([`crate::clock`]); about `duration_secs` in real time (not in the
+    /// summary JSON).
+    #[serde(skip)]
+    pub clock_secs: f64,
+}
+
+/// A tree that failed by timeout (`topology.message.timeout.secs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedOut {
+    /// The spout component.
+    pub component: String,
+    /// The spout task id.
+    pub task: i64,
+    /// When it failed, on the engine's clock, from the start of the run.
+    pub after: std::time::Duration,
 }
 
 /// What one task acked and failed (as [`ComponentSummary`]'s counts, per task).
@@ -59,6 +78,9 @@ pub struct TaskCounts {
     pub acked: u64,
     /// Spouts: trees failed (timeouts included); bolts: `fail`s sent.
     pub failed: u64,
+    /// Everything the task wrote on stderr, when
+    /// [`RunOptions::capture_stderr`](crate::RunOptions::capture_stderr) is on.
+    pub stderr: Option<String>,
 }
 
 /// One tuple a task emitted ([`RunOptions::record_emits`](crate::RunOptions::record_emits)).
@@ -85,6 +107,8 @@ pub(crate) fn empty_summary() -> RunSummary {
         stop: StopTiming::default(),
         emitted: Vec::new(),
         tasks: Vec::new(),
+        timed_out: Vec::new(),
+        clock_secs: 0.0,
     }
 }
 /// Writes the summary JSON (pretty-printed).

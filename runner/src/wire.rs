@@ -26,7 +26,7 @@ use sparse_protocol::json::{
 use sparse_protocol::shell;
 
 /// How JSON sent to tasks is written (`sparse run --json-style`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JsonStyle {
     /// Byte for byte what Storm 2.8.3 sends (the default).
     #[default]

@@ -25,6 +25,10 @@
 //! * [`RecordingSpout`]: ids `0..interop.ids`, reliable, each emit, ack and fail recorded
 //!   in a file of its own that is also its durable state across restarts (see
 //!   [`recording`]); for the fault tests on a real cluster.
+//! * [`Holder`]: never acks nor fails a tuple (its trees can only time out); logs
+//!   `holding word=W`.
+//! * [`StderrWriter`]: writes `stderr word=W` on its stderr for every tuple (not a log).
+//! * [`Stuck`]: never returns from its first tuple (sleeps until killed).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -386,6 +390,54 @@ impl Bolt for Noop {
     }
 }
 
+/// Never acks nor fails; see the [crate docs](crate).
+pub struct Holder;
+
+impl Bolt for Holder {
+    const AUTO_ACK: bool = false;
+
+    fn initialize(_ctx: &Context) -> plugin_api::Result<Self> {
+        Ok(Holder)
+    }
+
+    fn process(&mut self, tuple: Tuple<'_>, _out: &mut BoltOutput<'_>) -> plugin_api::Result {
+        let word: &str = tuple.get(0)?;
+        log::info!("holding word={word}");
+        Ok(())
+    }
+}
+
+/// Writes each tuple's word on stderr; see the [crate docs](crate).
+pub struct StderrWriter;
+
+impl Bolt for StderrWriter {
+    fn initialize(_ctx: &Context) -> plugin_api::Result<Self> {
+        Ok(StderrWriter)
+    }
+
+    fn process(&mut self, tuple: Tuple<'_>, _out: &mut BoltOutput<'_>) -> plugin_api::Result {
+        let word: &str = tuple.get(0)?;
+        eprintln!("stderr word={word}");
+        Ok(())
+    }
+}
+
+/// Never returns from its first tuple; see the [crate docs](crate).
+pub struct Stuck;
+
+impl Bolt for Stuck {
+    fn initialize(_ctx: &Context) -> plugin_api::Result<Self> {
+        Ok(Stuck)
+    }
+
+    fn process(&mut self, _tuple: Tuple<'_>, _out: &mut BoltOutput<'_>) -> plugin_api::Result {
+        log::info!("stuck");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
 /// Parses `key=value` pairs out of a log line (values end at a space), e.g.
 /// `direct n=3 to=7` → `{n: 3, to: 7}` (as strings).
 pub fn kv(line: &str) -> HashMap<&str, &str> {
@@ -407,6 +459,9 @@ plugin_api::export_components! {
     bolt DirectEmitter,
     bolt DirectSink,
     bolt Noop,
+    bolt Holder,
+    bolt StderrWriter,
+    bolt Stuck,
 }
 
 #[cfg(test)]

@@ -105,13 +105,18 @@ impl Engine {
         match m {
             ShellMsg::Emit(e) => self.on_emit(t, e, now),
             ShellMsg::Sync => {
-                if let Some(sp) = self.tasks[t].spout.as_mut()
-                    && let Some((cmd, _)) = sp.awaiting.take()
-                    && cmd == Cmd::Next
-                    && !sp.emitted
-                {
-                    // Storm's wait strategy idles about 1 ms after an empty `next`.
-                    sp.backoff_until = now + Duration::from_millis(1);
+                let task = &mut self.tasks[t];
+                if let Some(sp) = task.spout.as_mut() {
+                    if let Some((cmd, _)) = sp.awaiting.take() {
+                        sp.idle = cmd == Cmd::Next && !sp.emitted;
+                        if sp.idle {
+                            // Storm's wait strategy idles about 1 ms after an empty `next`.
+                            sp.backoff_until = now + Duration::from_millis(1);
+                        }
+                    }
+                } else if let Some(seq) = task.probe.take() {
+                    // A bolt's answer to a heartbeat (simulated time's probe).
+                    task.synced = seq;
                 }
                 Ok(())
             }
@@ -243,6 +248,7 @@ impl Engine {
         let mut outcome = None;
         if let Some(sp) = self.tasks[t].spout.as_mut() {
             sp.emitted = true;
+            sp.idle = false;
             let reliable = e.id.is_some() && reliable_acking;
             let root = if reliable { self.rng.nonzero() } else { 0 };
             let mut x = 0u64;
@@ -322,6 +328,7 @@ impl Engine {
                 continue;
             };
             let id = self.rng.next_u64() as i64;
+            self.tasks[di].delivered += 1;
             self.tasks[di].inputs.insert(
                 id,
                 InputRt {

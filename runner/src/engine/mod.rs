@@ -35,6 +35,7 @@
 
 mod backpressure;
 mod messages;
+mod simulated;
 mod spouts;
 mod timers;
 
@@ -48,12 +49,14 @@ use serde_json::value::RawValue;
 use sparse_protocol::shell::ShellMsg;
 
 use super::acker::{Acker, Rotator, SpoutPending};
+use super::clock::{Clock, ClockMode};
 use super::console::{self, Console};
 use super::process::{Event, TaskProcess};
 use super::rng::Rng;
 use super::route::Routes;
 use super::stats::ComponentStats;
 use super::wire::JsonStyle;
+use simulated::Timers;
 use sparse_topology::model::ComponentKind;
 
 /// Per-component runtime settings.
@@ -66,6 +69,8 @@ pub struct CompRt {
     pub tick_secs: Option<u64>,
     /// `topology.max.spout.pending` for spouts.
     pub max_spout_pending: Option<u64>,
+    /// Spouts: no more `next` once the component has emitted this many tuples.
+    pub emit_limit: Option<u64>,
     /// Engine task indices.
     pub tasks: Vec<usize>,
 }
@@ -101,6 +106,10 @@ pub struct EngineConfig {
     /// Stop once the spouts' trees acked plus failed reach this many, and the rest has
     /// drained ([`StopReason::Completed`]); for finite input (`testing`).
     pub stop_after_trees: Option<u64>,
+    /// The time ticks, timeouts, the duration and the drain follow ([`crate::clock`]).
+    pub clock: ClockMode,
+    /// Stop (as [`StopReason::Duration`]) after this much real time, whatever the clock.
+    pub wall_limit: Option<Duration>,
 }
 
 /// One tuple a task emitted, kept when [`EngineConfig::record_emits`] is on.
@@ -172,6 +181,8 @@ struct SpoutRt {
     pending: SpoutPending<PendingTuple>,
     outcomes: VecDeque<(bool, Box<RawValue>)>,
     backoff_until: Instant,
+    /// Its last command was a `next` it answered without emitting.
+    idle: bool,
 }
 
 struct InputRt {
@@ -203,6 +214,13 @@ pub struct TaskRt {
     waiting_on: Vec<usize>,
     /// Blocked without a break since then.
     blocked_since: Option<Instant>,
+    /// Tuples (ticks included) queued for this bolt task so far.
+    delivered: u64,
+    /// Simulated time: `delivered` as of the heartbeat now awaiting its `sync`.
+    probe: Option<u64>,
+    /// Simulated time: the tuples the task is known to have handled (a `sync` came back
+    /// for a heartbeat written after them).
+    synced: u64,
 }
 
 impl TaskRt {
@@ -223,11 +241,15 @@ impl TaskRt {
                 pending: SpoutPending::default(),
                 outcomes: VecDeque::new(),
                 backoff_until: now,
+                idle: false,
             }),
             inputs: HashMap::new(),
             parked: VecDeque::new(),
             waiting_on: Vec::new(),
             blocked_since: None,
+            delivered: 0,
+            probe: None,
+            synced: 0,
         }
     }
 
@@ -260,6 +282,11 @@ pub struct Engine {
     pub rng: Rng,
     /// Every emitted tuple, in order, when [`EngineConfig::record_emits`] is on.
     pub emitted: Vec<EmitRecord>,
+    /// Trees failed by timeout: the spout's engine task index, and the clock's time since
+    /// the start when the tree failed.
+    pub timed_out: Vec<(usize, Duration)>,
+    clock: Clock,
+    clock_start: Instant,
     acker: Acker,
     dests: Vec<i64>,
     children: Vec<(i64, Vec<(u64, u64)>)>,
@@ -270,6 +297,8 @@ pub struct Engine {
     n_blocked: usize,
     all_started: bool,
     stopping: Option<Instant>,
+    /// The clock's time of the stop request (the drain is timed on the clock).
+    stopping_at: Option<Instant>,
     stop_reason: Option<StopReason>,
     stop_reason_pending: Option<StopReason>,
 }
@@ -291,6 +320,8 @@ impl Engine {
         rng: Rng,
     ) -> Self {
         let by_id = tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let clock_start = Instant::now();
+        let clock = Clock::new(cfg.clock, clock_start);
         Engine {
             cfg,
             comps,
@@ -303,6 +334,9 @@ impl Engine {
             interrupt,
             rng,
             emitted: Vec::new(),
+            timed_out: Vec::new(),
+            clock,
+            clock_start,
             acker: Acker::new(),
             dests: Vec::new(),
             children: Vec::new(),
@@ -311,6 +345,7 @@ impl Engine {
             n_blocked: 0,
             all_started: false,
             stopping: None,
+            stopping_at: None,
             stop_reason: None,
             stop_reason_pending: None,
         }
@@ -326,7 +361,10 @@ impl Engine {
     pub fn run(&mut self, events: Receiver<Event>) -> StopReason {
         let start = Instant::now();
         let mut second = start + Duration::from_secs(1);
-        let mut rotator = Rotator::new(start, self.cfg.message_timeout);
+        // Ticks, timeouts, the duration and the drain follow the clock; the rest real time.
+        let clock_start = self.clock.now();
+        self.clock_start = clock_start;
+        let mut rotator = Rotator::new(clock_start, self.cfg.message_timeout);
         let display_every = if self.console.is_tty() {
             Duration::from_secs(1)
         } else {
@@ -338,9 +376,10 @@ impl Engine {
         let mut next_ticks: Vec<Option<Instant>> = self
             .comps
             .iter()
-            .map(|c| c.tick_secs.map(|s| start + Duration::from_secs(s)))
+            .map(|c| c.tick_secs.map(|s| clock_start + Duration::from_secs(s)))
             .collect();
-        let end = self.cfg.duration.map(|d| start + d);
+        let end = self.cfg.duration.map(|d| clock_start + d);
+        let wall_end = self.cfg.wall_limit.map(|d| start + d);
         loop {
             let now = Instant::now();
             // Wake for the next timer, a spout back-off, or at least every 50 ms (2 ms while
@@ -389,10 +428,24 @@ impl Engine {
                     return StopReason::Stalled { message };
                 }
             }
+            if self.clock.is_simulated() {
+                self.probe_bolts();
+                if self.quiet() {
+                    let timers = Timers {
+                        ticks: &next_ticks,
+                        rotation: rotator.next(),
+                        end,
+                    };
+                    if let Some(at) = self.next_deadline(&timers) {
+                        self.clock.advance_to(at);
+                    }
+                }
+            }
+            let t_now = self.clock.now();
             if self.all_started && self.stopping.is_none() {
                 for (c, next) in next_ticks.iter_mut().enumerate() {
                     if let Some(at) = next
-                        && now >= *at
+                        && t_now >= *at
                     {
                         let secs = self.comps[c].tick_secs.unwrap_or(1);
                         *at += Duration::from_secs(secs);
@@ -401,8 +454,8 @@ impl Engine {
                 }
             }
             if self.cfg.ackers > 0 && self.cfg.timeouts_enabled {
-                for _ in 0..rotator.due(now) {
-                    self.rotate_timeouts();
+                for _ in 0..rotator.due(t_now) {
+                    self.rotate_timeouts(t_now);
                 }
             }
             if self.cfg.live && now >= next_display {
@@ -436,36 +489,47 @@ impl Engine {
                 }
                 self.console
                     .line("[sparse run] interrupted: deactivating spouts and draining (Ctrl-C again to stop now)");
-                self.stopping = Some(now);
-                self.stop_reason_pending = Some(StopReason::Interrupted);
+                self.stop(now, StopReason::Interrupted);
             }
             if self.stopping.is_none()
-                && let Some(end) = end
-                && now >= end
+                && (end.is_some_and(|e| t_now >= e) || wall_end.is_some_and(|e| now >= e))
             {
-                self.stopping = Some(now);
-                self.stop_reason_pending = Some(StopReason::Duration);
+                self.stop(now, StopReason::Duration);
             }
             if self.stopping.is_none()
                 && let Some(n) = self.cfg.stop_after_trees
                 && self.trees_completed() >= n
             {
-                self.stopping = Some(now);
-                self.stop_reason_pending = Some(StopReason::Completed);
+                self.stop(now, StopReason::Completed);
             }
             self.schedule_spouts(now);
-            let drain_limit = match self.stop_reason_pending {
-                Some(StopReason::Duration) => self.cfg.duration_drain.min(self.cfg.drain_timeout),
-                _ => self.cfg.drain_timeout,
-            };
-            if let Some(since) = self.stopping
-                && (self.drained() || now - since >= drain_limit)
+            // The drain is bounded on the clock and, so that a busy topology cannot hold
+            // simulated time still for ever, in real time too (the same bound for real time).
+            if let (Some(since), Some(real_since)) = (self.stopping_at, self.stopping)
+                && (self.drained()
+                    || self.clock.now() - since >= self.drain_limit()
+                    || now - real_since >= self.drain_limit())
             {
                 return self
                     .stop_reason_pending
                     .take()
                     .unwrap_or(StopReason::Duration);
             }
+        }
+    }
+
+    /// Asks for a stop: spouts are deactivated and in-flight trees drain.
+    fn stop(&mut self, now: Instant, reason: StopReason) {
+        self.stopping = Some(now);
+        self.stopping_at = Some(self.clock.now());
+        self.stop_reason_pending = Some(reason);
+    }
+
+    /// How long the drain after the stop request may take (on the clock).
+    fn drain_limit(&self) -> Duration {
+        match self.stop_reason_pending {
+            Some(StopReason::Duration) => self.cfg.duration_drain.min(self.cfg.drain_timeout),
+            _ => self.cfg.drain_timeout,
         }
     }
 

@@ -57,6 +57,9 @@ impl Engine {
                 continue;
             }
             if !sp.active
+                || self.comps[c]
+                    .emit_limit
+                    .is_some_and(|n| self.stats[c].emitted >= n)
                 || now < sp.backoff_until
                 || !below_max_pending(sp.pending.len(), max_pending)
             {

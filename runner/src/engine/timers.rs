@@ -11,6 +11,7 @@ impl Engine {
         for k in 0..self.comps[c].tasks.len() {
             let i = self.comps[c].tasks[k];
             let id = self.rng.next_u64() as i64;
+            self.tasks[i].delivered += 1;
             self.tasks[i].inputs.insert(
                 id,
                 InputRt {
@@ -26,12 +27,14 @@ impl Engine {
         }
     }
 
-    pub(super) fn rotate_timeouts(&mut self) {
+    pub(super) fn rotate_timeouts(&mut self, now: Instant) {
         self.acker.rotate();
-        for t in &mut self.tasks {
+        let since_start = now.saturating_duration_since(self.clock_start);
+        for (i, t) in self.tasks.iter_mut().enumerate() {
             if let Some(sp) = t.spout.as_mut() {
                 for p in sp.pending.rotate() {
                     self.stats[t.comp].failed += 1;
+                    self.timed_out.push((i, since_start));
                     t.failed += 1;
                     sp.outcomes.push_back((false, p.msg_id));
                 }
@@ -41,6 +44,7 @@ impl Engine {
 
     pub(super) fn every_second(&mut self, now: Instant) -> Result<(), (usize, String)> {
         let limit = self.cfg.subprocess_timeout;
+        let mut heartbeats = Vec::new();
         for (i, t) in self.tasks.iter().enumerate() {
             if t.blocked() {
                 // Silent because the runner is not listening to it (backpressure).
@@ -69,7 +73,12 @@ impl Engine {
                             ),
                         ));
                     }
-                    self.procs[i].writer.heartbeat();
+                    if self.clock.is_simulated() {
+                        // Every heartbeat is then a probe of quiet (see `simulated`).
+                        heartbeats.push(i);
+                    } else {
+                        self.procs[i].writer.heartbeat();
+                    }
                 }
                 Some(sp) => {
                     if let Some((cmd, since)) = sp.awaiting
@@ -86,6 +95,9 @@ impl Engine {
                     }
                 }
             }
+        }
+        for i in heartbeats {
+            self.probe(i);
         }
         Ok(())
     }

@@ -77,6 +77,8 @@ pub struct SpawnSpec<'a> {
     pub json_style: JsonStyle,
     /// The largest message read from the task's stdout (`sparse.max.frame.bytes`).
     pub max_frame: usize,
+    /// Keep the whole of stderr ([`StderrTail::capturing`]).
+    pub capture_stderr: bool,
 }
 
 /// Starts a task: spawns the process and its threads, and queues the handshake.
@@ -103,7 +105,11 @@ pub fn spawn(
     let stderr = child.stderr.take().expect("piped");
     let writer = Arc::new(WriterQueue::default());
     writer.push_priority(|b| b.extend_from_slice(&spec.handshake));
-    let tail = Arc::new(StderrTail::default());
+    let tail = Arc::new(if spec.capture_stderr {
+        StderrTail::capturing()
+    } else {
+        StderrTail::default()
+    });
     let i = spec.index;
     let style = spec.json_style;
     let mut threads = Vec::new();

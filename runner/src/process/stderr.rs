@@ -9,17 +9,35 @@ use std::time::{Duration, Instant};
 
 use crate::console::Console;
 
-/// The last stderr lines of a task, and whether its stderr has closed.
+/// The last stderr lines of a task, whether its stderr has closed and, when asked for
+/// ([`StderrTail::capturing`]), all of it.
 #[derive(Default)]
 pub struct StderrTail {
     lines: Mutex<VecDeque<String>>,
     done: AtomicBool,
+    /// Every line (each as echoed, with its newline), up to [`Self::CAPTURE_MAX`].
+    captured: Mutex<Option<String>>,
 }
 
 impl StderrTail {
     const KEEP: usize = 20;
     /// The longest line kept for a failure report.
     const LINE_MAX: usize = 2048;
+    /// The most stderr text captured per task; what follows is counted, not kept.
+    pub const CAPTURE_MAX: usize = 4 << 20;
+
+    /// A tail that also keeps the whole of stderr (up to [`Self::CAPTURE_MAX`]).
+    pub fn capturing() -> Self {
+        StderrTail {
+            captured: Mutex::new(Some(String::new())),
+            ..StderrTail::default()
+        }
+    }
+
+    /// Everything captured, when capturing; a last line says how much was left out.
+    pub fn captured(&self) -> Option<String> {
+        self.captured.lock().unwrap().clone()
+    }
 
     /// The kept lines, oldest first.
     pub fn lines(&self) -> Vec<String> {
@@ -51,6 +69,17 @@ fn stderr_line(prefix: &str, line: &[u8], cut: bool, tail: &StderrTail, console:
         text.push_str(&cut_mark());
     }
     console.task_line(prefix, &format!("{prefix} {text}"));
+    if let Some(all) = tail.captured.lock().unwrap().as_mut() {
+        if all.len() + text.len() < StderrTail::CAPTURE_MAX {
+            all.push_str(&text);
+            all.push('\n');
+        } else if !all.ends_with(" not kept]\n") {
+            all.push_str(&format!(
+                "[... stderr beyond {} bytes not kept]\n",
+                StderrTail::CAPTURE_MAX
+            ));
+        }
+    }
     // A failure report quotes the last lines: shorter still.
     if text.len() > StderrTail::LINE_MAX {
         let mut end = StderrTail::LINE_MAX;

@@ -50,11 +50,30 @@ pub struct Args {
     /// JSON sent to tasks: `storm` writes Storm 2.8's bytes (`/` as `\/`, ...), `plain`
     /// passes values through as emitted.
     #[arg(long = "json-style", value_enum, default_value = "storm", value_name = "STYLE")]
-    pub json_style: runner::wire::JsonStyle,
+    pub json_style: JsonStyleArg,
     /// Seed the routing randomness (shuffle groupings deal tuples to tasks in the same
     /// order on every run); default: a new seed each run.
     #[arg(long = "seed", value_name = "N")]
     pub seed: Option<u64>,
+}
+
+/// The values of `--json-style`, mapped onto [`runner::wire::JsonStyle`] (the runner
+/// library does not depend on clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JsonStyleArg {
+    /// Byte for byte what Storm 2.8.3 sends (the default).
+    Storm,
+    /// Compact JSON; values and ids passed through as the emitting component wrote them.
+    Plain,
+}
+
+impl From<JsonStyleArg> for runner::wire::JsonStyle {
+    fn from(a: JsonStyleArg) -> Self {
+        match a {
+            JsonStyleArg::Storm => runner::wire::JsonStyle::Storm,
+            JsonStyleArg::Plain => runner::wire::JsonStyle::Plain,
+        }
+    }
 }
 
 /// Runs `sparse run`.
@@ -74,7 +93,7 @@ pub fn exec(args: Args) -> CliResult {
     opts.workers = args.parallelism.par.or(args.parallelism.workers);
     opts.ackers = args.parallelism.par.or(args.parallelism.ackers);
     opts.summary_json = args.summary_json.clone();
-    opts.json_style = args.json_style;
+    opts.json_style = args.json_style.into();
     opts.seed = args.seed;
     if let Some((_, env)) = &resolved.env
         && let Some(log) = &env.log
@@ -124,5 +143,31 @@ pub fn exec(args: Args) -> CliResult {
         Err(e @ RunError::Io(_)) => Err(CliError::new(EXIT_IO, format!("error: {e}"))),
         Err(e @ RunError::Setting(_)) => Err(CliError::new(EXIT_USAGE, format!("error: {e}"))),
         Err(e) => Err(CliError::new(EXIT_RUN_FAILED, format!("error: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::commands::{Cli, Command};
+
+    fn json_style(args: &[&str]) -> runner::wire::JsonStyle {
+        let cli = Cli::try_parse_from(["sparse", "run"].iter().chain(args)).unwrap();
+        let Command::Run(a) = cli.command else {
+            panic!("not `sparse run`")
+        };
+        a.json_style.into()
+    }
+
+    #[test]
+    fn json_style_maps_onto_the_runners() {
+        assert_eq!(json_style(&[]), runner::wire::JsonStyle::Storm);
+        assert_eq!(
+            json_style(&["--json-style", "plain"]),
+            runner::wire::JsonStyle::Plain
+        );
+        assert!(Cli::try_parse_from(["sparse", "run", "--json-style", "java"]).is_err());
     }
 }

@@ -27,12 +27,24 @@
 //! talks to task processes, and a second, in-process engine would be a second
 //! implementation to keep in step. It costs a process start per task (milliseconds).
 //!
-//! A spout given to [`TopologyTest::replace_spout`] runs as `sparse-host --component
-//! sparse::FixedTuples`, a spout built into `sparse-host` that emits the given rows once
-//! each on the default stream, reliably (message id = the row's index), and never replays
-//! a failed one. Every spout must be replaced: the run stops when the spouts have seen as
-//! many trees acked or failed as there are rows, and everything else has drained; or at
-//! the timeout, an error naming what is still pending.
+//! A spout given to [`TopologyTest::replace_spout`] (default stream) or
+//! [`TopologyTest::replace_spout_on`] (any stream the spout declares) runs as `sparse-host
+//! --component sparse::FixedTuples`, a spout built into `sparse-host` that emits the given
+//! rows once each, in the order given, reliably (message id = the row's index), and never
+//! replays a failed one.
+//!
+//! A spout of the topology's own can run instead, limited with
+//! [`TopologyTest::run_spout`]`(id, n)`: it gets `next` until it has emitted `n` tuples
+//! (all its tasks together, replays included), then no more. It must emit them reliably
+//! (with message ids): the run waits for their `n` trees.
+//!
+//! The run stops when the spouts have seen as many trees acked or failed as there are
+//! rows and limited emits, and everything else has drained; or at the timeout, an error
+//! naming what is still pending. So every spout must be replaced or limited, unless the
+//! test runs for a set time ([`TopologyTest::run_for`]), which then is the stop condition.
+//!
+//! Every task's stderr is kept whole in the report
+//! ([`ComponentReport::stderr`]), as well as echoed on the test's stderr.
 //!
 //! # Finding `sparse-host` and the plugins
 //! `sparse-host` is, in this order: `$SPARSE_HOST`; `sparse-host` in the Cargo target
@@ -48,7 +60,37 @@
 //! # Determinism
 //! The routing randomness is seeded (0 unless [`TopologyTest::seed`]), so a shuffle
 //! grouping deals tuples to the same tasks on every run and per-task results are stable.
-//! Ticks and message timeouts run on the real clock.
+//!
+//! Ticks and message timeouts run on simulated time ([`crate::clock`]): it stands still
+//! while any task has work in flight and jumps to the next tick or timeout when the whole
+//! topology is quiet. A tree a bolt never acks fails by timeout at the same simulated time
+//! on every run (2 × `topology.message.timeout.secs` when emitted before the first timeout
+//! rotation, [`ComponentReport::timed_out`]) without the test waiting that long, and
+//! [`TopologyTest::run_for`] N tick periods gives a tick bolt exactly N ticks.
+//! [`TopologyTest::real_time`] turns this off. The [`timeout`](TopologyTest::timeout) of
+//! the test is always real time.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use serde_json::json;
+//! use sparse_runner::testing::TopologyTest;
+//!
+//! // Ticks every 10 s for 65 simulated seconds: 6 per task, in well under a second.
+//! let report = TopologyTest::load("topologies/wordcount.clj")
+//!     .unwrap()
+//!     .replace_spout("sentence-spout", [json!(["a b a"])])
+//!     .conf("topology.tick.tuple.freq.secs", 10)
+//!     .run_for(Duration::from_secs(65))
+//!     .run()
+//!     .unwrap();
+//! assert_eq!(report.component("word-counter").ticks, 2 * 6); // 2 tasks
+//! ```
+//!
+//! The parts: the test and its run here ([`TopologyTest`]), what it reports in `report`
+//! ([`Report`]), finding the topology file and `sparse-host` in `locate`.
+
+mod locate;
+mod report;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -58,7 +100,10 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use sparse_topology::model::{ComponentKind, Exec, Topology};
 
-use crate::{RunError, RunOptions, RunSummary};
+use crate::clock::ClockMode;
+use crate::{RunError, RunOptions};
+use locate::{find_host, find_upwards, test_target_dir};
+pub use report::{ComponentReport, Report};
 
 /// The conf key `sparse::FixedTuples` reads its rows from.
 pub const FIXED_TUPLES_KEY: &str = "sparse.fixed.tuples";
@@ -100,11 +145,16 @@ impl std::error::Error for TestError {}
 #[derive(Debug, Clone)]
 pub struct TopologyTest {
     topology: Topology,
-    rows: BTreeMap<String, usize>,
+    /// Per replaced spout, its rows as `sparse::FixedTuples` reads them.
+    rows: BTreeMap<String, Vec<Value>>,
+    /// Per spout run with a limit, the number of tuples.
+    limits: BTreeMap<String, u64>,
     seed: u64,
     timeout: Duration,
     conf: Map<String, Value>,
     host: Option<PathBuf>,
+    clock: ClockMode,
+    run_for: Option<Duration>,
 }
 
 impl TopologyTest {
@@ -127,19 +177,54 @@ impl TopologyTest {
         TopologyTest {
             topology,
             rows: BTreeMap::new(),
+            limits: BTreeMap::new(),
             seed: 0,
             timeout: DEFAULT_TIMEOUT,
             conf: Map::new(),
             host: None,
+            clock: ClockMode::Simulated,
+            run_for: None,
         }
     }
 
     /// Replaces spout `id` by `sparse::FixedTuples` emitting `rows` (each a JSON array of
     /// the values of one tuple on the default stream). An unknown id or a bolt makes
-    /// [`run`](Self::run) fail with [`TestError::Setup`].
-    pub fn replace_spout(mut self, id: &str, rows: impl IntoIterator<Item = Value>) -> Self {
-        let rows: Vec<Value> = rows.into_iter().collect();
-        let n = rows.len();
+    /// [`run`](Self::run) fail with [`TestError::Setup`]. Rows given by several calls (of
+    /// this and [`replace_spout_on`](Self::replace_spout_on)) are emitted in the order given.
+    pub fn replace_spout(self, id: &str, rows: impl IntoIterator<Item = Value>) -> Self {
+        self.add_rows(id, rows.into_iter().collect())
+    }
+
+    /// As [`replace_spout`](Self::replace_spout), with the rows on `stream`, which the
+    /// spout must declare ([`TestError::Setup`] otherwise).
+    ///
+    /// ```no_run
+    /// # use serde_json::json;
+    /// # use sparse_runner::testing::TopologyTest;
+    /// let report = TopologyTest::load("topologies/orders.clj")
+    ///     .unwrap()
+    ///     .replace_spout("orders", [json!(["book", 2])])
+    ///     .replace_spout_on("orders", "cancels", [json!(["book"])])
+    ///     .run()
+    ///     .unwrap();
+    /// assert_eq!(report.emitted("orders", "cancels"), [json!(["book"])]);
+    /// ```
+    pub fn replace_spout_on(
+        self,
+        id: &str,
+        stream: &str,
+        rows: impl IntoIterator<Item = Value>,
+    ) -> Self {
+        let rows = rows
+            .into_iter()
+            .map(|values| json!({"stream": stream, "values": values}))
+            .collect();
+        self.add_rows(id, rows)
+    }
+
+    fn add_rows(mut self, id: &str, mut rows: Vec<Value>) -> Self {
+        let all = self.rows.entry(id.to_owned()).or_default();
+        all.append(&mut rows);
         if let Some(c) = self.topology.components.iter_mut().find(|c| c.id == id)
             && c.kind == ComponentKind::Spout
         {
@@ -148,9 +233,17 @@ impl TopologyTest {
                     .map(String::from)
                     .to_vec(),
             };
-            c.conf.insert(FIXED_TUPLES_KEY.into(), Value::Array(rows));
+            c.conf
+                .insert(FIXED_TUPLES_KEY.into(), Value::Array(all.clone()));
         }
-        self.rows.insert(id.to_owned(), n);
+        self
+    }
+
+    /// Runs spout `id` of the topology itself (not replaced) until it has emitted `n`
+    /// tuples, all its tasks together, replays included; the run then waits for their
+    /// trees (see the module doc). The spout must emit with message ids.
+    pub fn run_spout(mut self, id: &str, n: u64) -> Self {
+        self.limits.insert(id.to_owned(), n);
         self
     }
 
@@ -160,8 +253,24 @@ impl TopologyTest {
         self
     }
 
-    /// How long the run may take before it is stopped with [`TestError::Timeout`]
-    /// (default [`DEFAULT_TIMEOUT`]).
+    /// Runs ticks and message timeouts on the real clock instead of simulated time (see
+    /// the module doc).
+    pub fn real_time(mut self) -> Self {
+        self.clock = ClockMode::Real;
+        self
+    }
+
+    /// Runs for this long on the engine's clock (simulated time unless
+    /// [`real_time`](Self::real_time)) instead of until every tree completed, then drains:
+    /// for ticks, timeouts, or a topology that never stops emitting. [`run`](Self::run)
+    /// then succeeds once that time is reached.
+    pub fn run_for(mut self, duration: Duration) -> Self {
+        self.run_for = Some(duration);
+        self
+    }
+
+    /// How long the run may take, in real time, before it is stopped with
+    /// [`TestError::Timeout`] (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -186,12 +295,12 @@ impl TopologyTest {
     /// [`TestError::Setup`] for a spout not replaced, an unknown replaced id or no
     /// `sparse-host`; [`TestError::Run`] when a task fails; [`TestError::Timeout`].
     pub fn run(self) -> Result<Report, TestError> {
-        for id in self.rows.keys() {
+        for id in self.rows.keys().chain(self.limits.keys()) {
             match self.topology.component(id) {
                 Some(c) if c.kind == ComponentKind::Spout => {}
                 Some(_) => {
                     return Err(TestError::Setup(format!(
-                        "`{id}` is a bolt; only spouts can be replaced"
+                        "`{id}` is a bolt; only spouts can be replaced or limited"
                     )));
                 }
                 None => {
@@ -202,17 +311,39 @@ impl TopologyTest {
                 }
             }
         }
-        let unreplaced: Vec<&str> = self
+        if let Some(id) = self.rows.keys().find(|id| self.limits.contains_key(*id)) {
+            return Err(TestError::Setup(format!(
+                "spout `{id}` is both replaced and limited: replace_spout runs fixed rows instead of it, run_spout runs it"
+            )));
+        }
+        for (id, rows) in &self.rows {
+            let declared = &self.topology.component(id).expect("checked").outputs;
+            for row in rows {
+                if let Some(s) = row.get("stream").and_then(Value::as_str)
+                    && !declared.contains_key(s)
+                {
+                    return Err(TestError::Setup(format!(
+                        "spout `{id}` declares no stream `{s}` (it declares: {})",
+                        declared.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+        }
+        let unlimited: Vec<&str> = self
             .topology
             .components
             .iter()
-            .filter(|c| c.kind == ComponentKind::Spout && !self.rows.contains_key(&c.id))
+            .filter(|c| {
+                c.kind == ComponentKind::Spout
+                    && !self.rows.contains_key(&c.id)
+                    && !self.limits.contains_key(&c.id)
+            })
             .map(|c| c.id.as_str())
             .collect();
-        if !unreplaced.is_empty() {
+        if !unlimited.is_empty() && self.run_for.is_none() {
             return Err(TestError::Setup(format!(
-                "spout(s) {} not replaced: a topology test needs a finite input, give it with replace_spout",
-                unreplaced.join(", ")
+                "spout(s) {} neither replaced nor limited: a topology test needs a finite input, give it with replace_spout or run_spout (or run for a set time with run_for)",
+                unlimited.join(", ")
             )));
         }
         let host = match self.host {
@@ -225,7 +356,9 @@ impl TopologyTest {
         let mut opts = RunOptions::new(project.path());
         opts.live = false;
         opts.print_summary = false;
-        opts.duration = Some(self.timeout);
+        opts.wall_limit = Some(self.timeout);
+        opts.clock = self.clock;
+        opts.duration = self.run_for;
         opts.seed = Some(self.seed);
         opts.conf_overrides = self.conf;
         opts.log
@@ -235,15 +368,43 @@ impl TopologyTest {
         opts.plugin_dir = test_target_dir().map(|d| d.join("deps"));
         opts.host_binary = Some(host);
         opts.record_emits = true;
-        opts.stop_after_trees = Some(self.rows.values().map(|&n| n as u64).sum());
-        let summary = crate::run(&self.topology, &opts).map_err(TestError::Run)?;
-        let report = Report::new(&self.topology, summary, &logs);
-        let pending: Vec<String> = self
+        opts.capture_stderr = true;
+        opts.spout_emit_limits = self.limits.clone();
+        // Each row and each limited emit is one tree.
+        let expected: BTreeMap<&String, u64> = self
             .rows
             .iter()
+            .map(|(id, rows)| (id, rows.len() as u64))
+            .chain(self.limits.iter().map(|(id, &n)| (id, n)))
+            .collect();
+        if self.run_for.is_none() {
+            opts.stop_after_trees = Some(expected.values().sum());
+        }
+        let summary = crate::run(&self.topology, &opts).map_err(TestError::Run)?;
+        let report = Report::new(&self.topology, summary, &logs);
+        if let Some(d) = self.run_for {
+            if report.summary.clock_secs >= d.as_secs_f64() {
+                return Ok(report);
+            }
+            let message = format!(
+                "topology `{}` did not run for {d:?} ({}) within the timeout of {:?}",
+                self.topology.name,
+                match self.clock {
+                    ClockMode::Simulated => "simulated time",
+                    ClockMode::Real => "real time",
+                },
+                self.timeout
+            );
+            return Err(TestError::Timeout {
+                message,
+                report: Box::new(report),
+            });
+        }
+        let pending: Vec<String> = expected
+            .iter()
             .filter_map(|(id, &n)| {
-                let c = report.components.get(id)?;
-                let done = (c.acked + c.failed) as usize;
+                let c = report.components.get(*id)?;
+                let done = c.acked + c.failed;
                 (done < n).then(|| format!("spout `{id}`: {} of {n} trees", n - done))
             })
             .collect();
@@ -268,212 +429,6 @@ impl TopologyTest {
             report: Box::new(report),
         })
     }
-}
-
-/// What one component did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ComponentReport {
-    /// Spouts: trees acked; bolts: `ack`s sent for data tuples.
-    pub acked: u64,
-    /// Spouts: trees failed (timeouts included); bolts: `fail`s sent.
-    pub failed: u64,
-    /// Tuples emitted, per stream, in order.
-    pub emitted: BTreeMap<String, Vec<Value>>,
-    /// Tuples emitted per task id, then per stream, in order.
-    pub tasks: BTreeMap<i64, BTreeMap<String, Vec<Value>>>,
-    /// `(acked, failed)` per task id, every task of the component included.
-    pub outcomes: BTreeMap<i64, (u64, u64)>,
-    /// Log text of each task (its `sparse-host` log file), by task id.
-    pub logs: BTreeMap<i64, String>,
-}
-
-/// What a topology test run did.
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// Per component id.
-    pub components: BTreeMap<String, ComponentReport>,
-    /// The run's summary, as `sparse run --summary-json` writes it.
-    pub summary: RunSummary,
-}
-
-impl Report {
-    fn new(topology: &Topology, summary: RunSummary, logs: &Path) -> Report {
-        let mut components: BTreeMap<String, ComponentReport> = topology
-            .components
-            .iter()
-            .map(|c| (c.id.clone(), ComponentReport::default()))
-            .collect();
-        for s in &summary.components {
-            if let Some(c) = components.get_mut(&s.id) {
-                c.acked = s.acked;
-                c.failed = s.failed;
-            }
-        }
-        for t in &summary.tasks {
-            if let Some(c) = components.get_mut(&t.component) {
-                c.outcomes.insert(t.task, (t.acked, t.failed));
-            }
-        }
-        for e in &summary.emitted {
-            let Some(c) = components.get_mut(&e.component) else {
-                continue;
-            };
-            let values: Value = serde_json::from_str(&e.values).unwrap_or(Value::Null);
-            c.emitted
-                .entry(e.stream.clone())
-                .or_default()
-                .push(values.clone());
-            c.tasks
-                .entry(e.task)
-                .or_default()
-                .entry(e.stream.clone())
-                .or_default()
-                .push(values);
-        }
-        // sparse-host names its log `streamparse_<topology>_<component>_<task>_<pid>.log`.
-        let prefix = format!("streamparse_{}_", topology.name);
-        for entry in std::fs::read_dir(logs).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(rest) = name
-                .strip_prefix(&prefix)
-                .and_then(|r| r.strip_suffix(".log"))
-            else {
-                continue;
-            };
-            let mut parts = rest.rsplitn(3, '_');
-            let (_pid, task, comp) = (parts.next(), parts.next(), parts.next());
-            if let (Some(task), Some(comp)) = (task.and_then(|t| t.parse().ok()), comp)
-                && let Some(c) = components.get_mut(comp)
-            {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                c.logs.insert(task, text);
-            }
-        }
-        Report {
-            components,
-            summary,
-        }
-    }
-
-    /// What component `id` did; an empty report for an id the topology does not have.
-    pub fn component(&self, id: &str) -> &ComponentReport {
-        static EMPTY: std::sync::OnceLock<ComponentReport> = std::sync::OnceLock::new();
-        self.components
-            .get(id)
-            .unwrap_or_else(|| EMPTY.get_or_init(ComponentReport::default))
-    }
-
-    /// The tuples component `id` emitted on `stream`, in order (all its tasks).
-    pub fn emitted(&self, id: &str, stream: &str) -> &[Value] {
-        self.component(id)
-            .emitted
-            .get(stream)
-            .map_or(&[], Vec::as_slice)
-    }
-
-    /// The log texts of component `id`'s tasks, in task order.
-    pub fn logs(&self, id: &str) -> Vec<&str> {
-        self.component(id)
-            .logs
-            .values()
-            .map(String::as_str)
-            .collect()
-    }
-}
-
-fn find_upwards(path: &Path) -> Result<PathBuf, TestError> {
-    if path.is_absolute() {
-        return Ok(path.to_path_buf());
-    }
-    let cwd = std::env::current_dir()
-        .map_err(|e| TestError::Load(format!("cannot read the current folder: {e}")))?;
-    cwd.ancestors()
-        .map(|d| d.join(path))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            TestError::Load(format!(
-                "no topology file {} in {} or any folder above it",
-                path.display(),
-                cwd.display()
-            ))
-        })
-}
-
-/// Whether the Cargo workspace of the running test (`$CARGO_MANIFEST_DIR`, set by `cargo
-/// test`) has a `sparse-host` binary target; `None` when `cargo metadata` cannot tell.
-fn workspace_builds_host() -> Option<bool> {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .current_dir(dir)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let meta: Value = serde_json::from_slice(&out.stdout).ok()?;
-    let packages = meta.get("packages")?.as_array()?;
-    Some(packages.iter().any(|p| {
-        p.get("targets")
-            .and_then(Value::as_array)
-            .is_some_and(|ts| {
-                ts.iter().any(|t| {
-                    t.get("name") == Some(&json!("sparse-host"))
-                        && t.get("kind")
-                            .and_then(Value::as_array)
-                            .is_some_and(|k| k.contains(&json!("bin")))
-                })
-            })
-    }))
-}
-
-/// The Cargo target folder of the running test binary (`…/target/debug`).
-fn test_target_dir() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
-    Some(if dir.file_name().is_some_and(|n| n == "deps") {
-        dir.parent()?.to_path_buf()
-    } else {
-        dir.to_path_buf()
-    })
-}
-
-/// `$SPARSE_HOST`, else `sparse-host` in the test binary's Cargo target folder, else on
-/// `PATH`.
-fn find_host() -> Result<PathBuf, TestError> {
-    if let Some(h) = std::env::var_os("SPARSE_HOST") {
-        let h = PathBuf::from(h);
-        return if h.is_file() {
-            Ok(h)
-        } else {
-            Err(TestError::Setup(format!(
-                "SPARSE_HOST is {}, which is not a file",
-                h.display()
-            )))
-        };
-    }
-    let target = test_target_dir().filter(|_| workspace_builds_host() != Some(false));
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    target
-        .iter()
-        .cloned()
-        .chain(std::env::split_paths(&path))
-        .map(|d| d.join("sparse-host"))
-        .find(|c| c.is_file())
-        .ok_or_else(|| {
-            TestError::Setup(format!(
-                "no sparse-host in the test's target folder ({}) or on PATH; build it (`cargo build` in the sparse workspace), install it (`cargo install sparse-host`) or set SPARSE_HOST",
-                target.map_or_else(|| "unknown".into(), |t| t.display().to_string())
-            ))
-        })
 }
 
 #[cfg(test)]
@@ -501,11 +456,39 @@ mod tests {
     }
 
     #[test]
-    fn every_spout_must_be_replaced() {
+    fn every_spout_must_be_replaced_or_limited() {
         let t = TopologyTest::new(topology()).replace_spout("words", [json!(["a"])]);
         assert_eq!(
             setup_error(t),
-            "spout(s) more not replaced: a topology test needs a finite input, give it with replace_spout"
+            "spout(s) more neither replaced nor limited: a topology test needs a finite input, give it with replace_spout or run_spout (or run for a set time with run_for)"
+        );
+        let t = TopologyTest::new(topology())
+            .replace_spout("words", [json!(["a"])])
+            .run_spout("words", 3);
+        assert_eq!(
+            setup_error(t),
+            "spout `words` is both replaced and limited: replace_spout runs fixed rows instead of it, run_spout runs it"
+        );
+    }
+
+    #[test]
+    fn rows_go_only_to_declared_streams() {
+        let t = TopologyTest::new(topology()).replace_spout_on("words", "nope", [json!(["a"])]);
+        assert_eq!(
+            setup_error(t.run_spout("more", 1)),
+            "spout `words` declares no stream `nope` (it declares: default)"
+        );
+    }
+
+    #[test]
+    fn rows_keep_their_order_across_streams() {
+        let t = TopologyTest::new(topology())
+            .replace_spout("words", [json!(["a"])])
+            .replace_spout_on("words", "default", [json!(["b"])]);
+        let c = t.topology.component("words").unwrap();
+        assert_eq!(
+            c.conf[FIXED_TUPLES_KEY],
+            json!([["a"], {"stream": "default", "values": ["b"]}])
         );
     }
 
@@ -516,7 +499,7 @@ mod tests {
         let t = TopologyTest::new(topology()).replace_spout("count", []);
         assert_eq!(
             setup_error(t),
-            "`count` is a bolt; only spouts can be replaced"
+            "`count` is a bolt; only spouts can be replaced or limited"
         );
     }
 
