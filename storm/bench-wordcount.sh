@@ -18,11 +18,12 @@
 #   storm/bench-wordcount.sh [--secs 60] [--pending 1000] [--out DIR] [--only V1,V2,...] [--jfr]
 #
 # --only runs a subset (names above). --jfr records a Java Flight Recording of the worker in
-# the storm-fast-wire run (-XX:StartFlightRecording, the `profile` settings: a Java stack
-# sample every 10 ms per running thread) and prints where the JVM's time goes
-# (storm/jfr-summary.py: samples by area and the hottest methods); the recording and summary
-# are kept in DIR/storm-fast-wire-jfr.{jfr,txt}. JFR costs a few % of throughput, so read the
-# rates of a --jfr run as the profile's, not the benchmark's.
+# the storm-fast-wire run (-XX:StartFlightRecording with the `profile` settings and
+# method-profiling=max: Java stack samples every 1 ms; recorded from 1/3 of the run for half
+# of it, so JVM start-up, submission and shutdown are left out) and prints where the JVM's
+# time goes (storm/jfr-summary.py: samples by area and the hottest methods); the recording
+# and summary are kept in DIR/storm-fast-wire-jfr.{jfr,txt}. JFR costs throughput, so read
+# the rates of a --jfr run as the profile's, not the benchmark's.
 #
 # Throughput, the same method for every variant: the word counters log
 # `counted N words, M distinct` every 1000 words into their task log files (sparse-host:
@@ -166,7 +167,9 @@ storm_run() {
   [[ "$label" == storm-python || "$label" == storm-java ]] && flux=(--env-filter)
   local jvm_opts="${STORM_JVM_OPTS:--Xmx768m}"
   if [[ $jfr -eq 1 && "$label" == storm-fast-wire ]]; then
-    jvm_opts="$jvm_opts -XX:StartFlightRecording=filename=$out/$label-jfr.jfr,settings=profile"
+    # Steady state only: from 1/3 of the run to 1/6 before its end (start-up, topology
+    # submission and shutdown left out); a Java stack sample every 1 ms per running thread.
+    jvm_opts="$jvm_opts -XX:StartFlightRecording=filename=$out/$label-jfr.jfr,settings=profile,method-profiling=max,delay=$((secs / 3))s,duration=$((secs / 2))s"
   fi
   STORM_JVM_OPTS="$jvm_opts" BENCH_PENDING="$pending" BENCH_LOG_DIR="$out/$label-logs" BENCH_PYTHON="$python_bin" \
     "$here/run-local.sh" --ttl "$secs" --run-dir "$out/$label-run" "$@" "$yaml" "$resources" "${flux[@]}" \
