@@ -19,6 +19,10 @@ use crate::{
     console, plan, rng, route, settings, wire, write_summary,
 };
 
+/// The conf key that keeps a component on JSON (`"json"`), read as sparse's serializer
+/// reads it under Storm.
+pub const WIRE_CONF: &str = "sparse.wire";
+
 /// The longest drain after the `-t` duration is reached.
 pub const DURATION_DRAIN: Duration = Duration::from_millis(600);
 /// The time tasks get after SIGTERM when the `-t` duration is reached.
@@ -114,6 +118,9 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         };
         let conf = plan::component_conf(&base_with_dir, &comp.conf, comp.kind);
         let conf_json = Value::Object(conf.clone()).to_string();
+        // As sparse's serializer decides per executor from the same merged conf.
+        let offer_fast =
+            !opts.json_wire && conf.get(WIRE_CONF).and_then(Value::as_str) != Some("json");
         let ci = comps.len();
         let cs = comp_settings[comp.id.as_str()];
         let tick_secs = match comp.kind {
@@ -131,6 +138,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 &conf_json,
                 &pid_dir.to_string_lossy(),
                 &ctx,
+                offer_fast,
             ) {
                 process::terminate_all(&mut procs, Duration::from_secs(2));
                 return Err(RunError::Setup(format!(
@@ -147,6 +155,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 prefix: format!("[{}:{tid}]", comp.id),
                 handshake: hs,
                 json_style: opts.json_style,
+                offer_fast,
                 max_frame: settings.max_frame_bytes,
             };
             match process::spawn(spec, &tx, &console) {
@@ -300,11 +309,13 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         tasks: engine
             .tasks
             .iter()
-            .map(|t| TaskCounts {
+            .zip(&engine.procs)
+            .map(|(t, p)| TaskCounts {
                 component: engine.comps[t.comp].id.clone(),
                 task: t.id,
                 acked: t.acked,
                 failed: t.failed,
+                fast_wire: p.wire(opts.json_style) == wire::Wire::Fast,
             })
             .collect(),
     };

@@ -59,6 +59,8 @@ pub struct TaskCounts {
     pub acked: u64,
     /// Spouts: trees failed (timeouts included); bolts: `fail`s sent.
     pub failed: u64,
+    /// It spoke the fast wire (accepted the offer in its handshake reply); JSON otherwise.
+    pub fast_wire: bool,
 }
 
 /// One tuple a task emitted ([`RunOptions::record_emits`](crate::RunOptions::record_emits)).

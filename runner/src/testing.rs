@@ -45,6 +45,11 @@
 //! up to `target/debug/` by `cargo test`), then where `sparse-host` always looks
 //! (`$SPARSE_PLUGIN_PATH`, its own folder).
 //!
+//! # Wire
+//! As under `sparse run`, each handshake offers the fast wire: `sparse-host` tasks accept
+//! it, other components stay on JSON; [`TopologyTest::json_wire`] keeps every task on
+//! JSON, and [`ComponentReport::fast_wire`] says which wire each task spoke.
+//!
 //! # Determinism
 //! The routing randomness is seeded (0 unless [`TopologyTest::seed`]), so a shuffle
 //! grouping deals tuples to the same tasks on every run and per-task results are stable.
@@ -105,6 +110,7 @@ pub struct TopologyTest {
     timeout: Duration,
     conf: Map<String, Value>,
     host: Option<PathBuf>,
+    json_wire: bool,
 }
 
 impl TopologyTest {
@@ -131,6 +137,7 @@ impl TopologyTest {
             timeout: DEFAULT_TIMEOUT,
             conf: Map::new(),
             host: None,
+            json_wire: false,
         }
     }
 
@@ -170,6 +177,13 @@ impl TopologyTest {
     /// Sets a Storm conf key for every task, over the topology's own conf.
     pub fn conf(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.conf.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Speaks JSON to every task, as `sparse run --json-wire` (default: the fast wire
+    /// to `sparse-host` tasks, as `sparse run` and sparse's serializer under Storm).
+    pub fn json_wire(mut self, on: bool) -> Self {
+        self.json_wire = on;
         self
     }
 
@@ -235,6 +249,7 @@ impl TopologyTest {
         opts.plugin_dir = test_target_dir().map(|d| d.join("deps"));
         opts.host_binary = Some(host);
         opts.record_emits = true;
+        opts.json_wire = self.json_wire;
         opts.stop_after_trees = Some(self.rows.values().map(|&n| n as u64).sum());
         let summary = crate::run(&self.topology, &opts).map_err(TestError::Run)?;
         let report = Report::new(&self.topology, summary, &logs);
@@ -283,6 +298,9 @@ pub struct ComponentReport {
     pub tasks: BTreeMap<i64, BTreeMap<String, Vec<Value>>>,
     /// `(acked, failed)` per task id, every task of the component included.
     pub outcomes: BTreeMap<i64, (u64, u64)>,
+    /// Per task id: it spoke the fast wire (`sparse-host` accepts it unless the test
+    /// sets [`TopologyTest::json_wire`]); other components stay on JSON.
+    pub fast_wire: BTreeMap<i64, bool>,
     /// Log text of each task (its `sparse-host` log file), by task id.
     pub logs: BTreeMap<i64, String>,
 }
@@ -312,6 +330,7 @@ impl Report {
         for t in &summary.tasks {
             if let Some(c) = components.get_mut(&t.component) {
                 c.outcomes.insert(t.task, (t.acked, t.failed));
+                c.fast_wire.insert(t.task, t.fast_wire);
             }
         }
         for e in &summary.emitted {
