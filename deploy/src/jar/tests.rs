@@ -1,10 +1,15 @@
+use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::json;
+use zip::write::SimpleFileOptions;
+use zip::{ZipArchive, ZipWriter};
 
+use super::flux_core::version_key;
+use super::write::{copy_flux_entry, manifest};
 use super::*;
 use sparse_topology::clj;
 

@@ -3,6 +3,7 @@
 use super::*;
 use crate::component::TupleView;
 use crate::frame::FrameReader;
+use crate::shell::ShellMsg;
 use proptest::prelude::*;
 use serde_json::Value;
 

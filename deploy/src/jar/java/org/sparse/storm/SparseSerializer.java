@@ -10,7 +10,7 @@
  * JSON: this class then hands every call to Storm's own JsonSerializer. The conf key
  * `sparse.wire` = "json" makes it not offer at all.
  *
- * Binary framing: a big-endian u32 length, then the body; see protocol/src/fastwire.rs for
+ * Binary framing: a big-endian u32 length, then the body; see protocol/src/fastwire/mod.rs for
  * the table. Values are written straight from the tuple's objects into one reused byte
  * array, and read back into the classes Storm's JSON parser would give (Integer for
  * integers that fit 32 bits, Long, Double, String, Boolean, null, ArrayList, HashMap,

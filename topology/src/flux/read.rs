@@ -1,143 +1,21 @@
-//! Flux YAML (Storm 2.x/3.x) in and out (reference section 7.4).
-//!
-//! **Reading.** `FluxShellSpout` / `FluxShellBolt` vertices become [`Exec::Shell`]: the first
-//! constructor argument is the command, the optional second the `default` stream's fields;
-//! `configMethods` `setDefaultStream`, `setNamedStream` and `addComponentConfig` fill outputs and
-//! per-component conf. Any other `className` becomes [`Exec::Java`] with its constructor
-//! arguments, `properties` and `configMethods` kept verbatim (Flux calls them on the object),
-//! and `components:` become [`Topology::jvm_objects`]; `ref`/`reflist` arguments and `ref`
-//! properties are kept as `{"ref": id}` / `{"reflist": [...]}` values. A JVM class cannot
-//! be asked what it emits, so its streams are read from the config entry
-//! [`JVM_OUTPUTS_KEY`] (`sparse.jvm.outputs: {component: {stream: [fields]}}`), which Storm
-//! ignores. `parallelism` defaults to 1 and `numTasks` to `parallelism`.
-//! `streams` become the `to` bolt's inputs, in file order (a second stream with the same `to`,
-//! `from` and `streamId` replaces the first, as in Storm, with a warning); every grouping type is read
-//! (`ALL CUSTOM DIRECT SHUFFLE LOCAL_OR_SHUFFLE FIELDS GLOBAL NONE`, `streamId`, `args`,
-//! `customClass`). The topology name is `name:`, or the file stem when absent.
-//!
-//! Not supported, and reported as errors with their location: `includes`, `factory`, and
-//! configMethods of shell components other than the three above (sparse's model could not
-//! keep them). `${...}` substitution is not done: such text is kept as written.
-//!
-//! **Writing.** [`to_yaml`] writes the same shapes back (JVM streams into
-//! [`JVM_OUTPUTS_KEY`]); reading its output gives the same [`Topology`] (spans aside). Direct streams cannot be declared by `FluxShellSpout` /
-//! `FluxShellBolt` (Storm's wrappers have no such method), so writing one is an error.
+//! Reading Flux YAML into a [`Topology`]: shell vertices become [`Exec::Shell`], other
+//! classes [`Exec::Java`], with every problem collected as a located [`Diagnostic`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use super::model::{
+use super::{
+    FluxFile, GroupingDecl, JVM_OUTPUTS_KEY, PropertyDecl, SHELL_BOLT_CLASS, SHELL_SPOUT_CLASS,
+    Vertex,
+};
+use crate::model::{
     Component, ComponentKind, Exec, Grouping, Input, JvmCall, JvmDef, JvmObject, Span, StreamDef,
     Topology,
 };
-use super::{DEFAULT_STREAM, Diagnostic, LoadError, Loaded, merge_inputs, name_from_path};
-
-/// `className` of Storm's shell spout wrapper.
-pub const SHELL_SPOUT_CLASS: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
-/// `className` of Storm's shell bolt wrapper.
-pub const SHELL_BOLT_CLASS: &str = "org.apache.storm.flux.wrappers.bolts.FluxShellBolt";
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, bound(deserialize = "Id: Deserialize<'de>"))]
-struct FluxFile<Id> {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
-    config: Map<String, Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    components: Vec<ObjectDecl<Id>>,
-    #[serde(default)]
-    spouts: Vec<Vertex<Id>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    bolts: Vec<Vertex<Id>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    streams: Vec<StreamDecl<Id>>,
-}
-
-/// One entry of Flux's `components:` list (a JVM object that is not a spout or bolt).
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ObjectDecl<Id> {
-    id: Id,
-    class_name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    constructor_args: Vec<Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    properties: Vec<PropertyDecl>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    config_methods: Vec<ConfigMethod>,
-}
-
-/// A Flux property: `{name, value}` or `{name, ref}`.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct PropertyDecl {
-    name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    value: Option<Value>,
-    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
-    reference: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Vertex<Id> {
-    id: Id,
-    class_name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    constructor_args: Vec<Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    properties: Vec<PropertyDecl>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    config_methods: Vec<ConfigMethod>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    parallelism: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    num_tasks: Option<i64>,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigMethod {
-    name: String,
-    #[serde(default)]
-    args: Vec<Value>,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct StreamDecl<Id> {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    from: Id,
-    to: Id,
-    grouping: GroupingDecl,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct GroupingDecl {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    stream_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    args: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    custom_class: Option<CustomClass>,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CustomClass {
-    class_name: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    constructor_args: Vec<Value>,
-}
+use crate::{DEFAULT_STREAM, Diagnostic, LoadError, Loaded, merge_inputs, name_from_path};
 
 struct Reader<'a> {
     file: &'a Path,
@@ -396,7 +274,7 @@ fn read_vertex(
             format!(
                 "`{}` cannot be used for a {}",
                 v.class_name,
-                super::describe::kind_label(kind)
+                crate::describe::kind_label(kind)
             ),
         );
         Exec::Shell { command: vec![] }
@@ -496,11 +374,6 @@ fn read_vertex(
     })
 }
 
-/// The config entry holding the streams of JVM components: `{component: {stream: [field...]}}`.
-/// Flux passes it to Storm as topology conf, which ignores it; sparse reads it because it
-/// cannot ask a JVM class what it declares.
-pub const JVM_OUTPUTS_KEY: &str = "sparse.jvm.outputs";
-
 fn read_jvm_outputs(r: &mut Reader<'_>, v: &Value) -> Vec<(String, BTreeMap<String, StreamDef>)> {
     let shape = format!(
         "config `{JVM_OUTPUTS_KEY}` must map component ids to maps of stream id to field \
@@ -571,34 +444,6 @@ fn read_properties(
     out
 }
 
-fn write_properties(props: &[(String, Value)]) -> Vec<PropertyDecl> {
-    props
-        .iter()
-        .map(|(name, v)| match JvmDef::refs_of(v) {
-            Ok(ids) if ids.len() == 1 && v.get("ref").is_some() => PropertyDecl {
-                name: name.clone(),
-                value: None,
-                reference: Some(ids[0].to_string()),
-            },
-            _ => PropertyDecl {
-                name: name.clone(),
-                value: Some(v.clone()),
-                reference: None,
-            },
-        })
-        .collect()
-}
-
-fn write_calls(calls: &[JvmCall]) -> Vec<ConfigMethod> {
-    calls
-        .iter()
-        .map(|m| ConfigMethod {
-            name: m.name.clone(),
-            args: m.args.clone(),
-        })
-        .collect()
-}
-
 fn read_grouping(g: &GroupingDecl) -> Result<Grouping, String> {
     let no_args = |grouping: Grouping| -> Result<Grouping, String> {
         if g.args.is_some() || g.custom_class.is_some() {
@@ -635,168 +480,4 @@ fn read_grouping(g: &GroupingDecl) -> Result<Grouping, String> {
              LOCAL_OR_SHUFFLE, FIELDS, GLOBAL or NONE)"
         )),
     }
-}
-
-/// Why a topology cannot be written as Flux YAML.
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    /// Storm's Flux shell wrappers cannot declare direct streams.
-    #[error(
-        "component `{component}`: stream `{stream}` is direct, which Flux's FluxShellSpout/FluxShellBolt cannot declare"
-    )]
-    DirectStream {
-        /// The component.
-        component: String,
-        /// The stream.
-        stream: String,
-    },
-    /// Flux sets no per-component conf on a JVM class.
-    #[error(
-        "component `{component}`: conf `{key}` cannot be set on a JVM component in Flux (configure the object itself, or use topology conf)"
-    )]
-    JvmConf {
-        /// The component.
-        component: String,
-        /// The first conf key.
-        key: String,
-    },
-    /// The YAML serializer failed.
-    #[error("cannot write YAML: {0}")]
-    Yaml(String),
-}
-
-/// Writes `t` as Flux YAML (reading it back with [`load_str`] gives `t` without spans).
-pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
-    let mut file: FluxFile<String> = FluxFile {
-        name: Some(t.name.clone()),
-        config: t.conf.clone(),
-        components: t
-            .jvm_objects
-            .iter()
-            .map(|o| ObjectDecl {
-                id: o.id.clone(),
-                class_name: o.def.class_name.clone(),
-                constructor_args: o.def.constructor_args.clone(),
-                properties: write_properties(&o.def.properties),
-                config_methods: write_calls(&o.def.config_methods),
-            })
-            .collect(),
-        spouts: Vec::new(),
-        bolts: Vec::new(),
-        streams: Vec::new(),
-    };
-    let mut jvm_outputs = Map::new();
-    for c in &t.components {
-        let mut constructor_args = Vec::new();
-        let mut config_methods = Vec::new();
-        let mut properties = Vec::new();
-        let class_name = match &c.exec {
-            Exec::Shell { command } => {
-                constructor_args.push(Value::from(command.clone()));
-                match c.kind {
-                    ComponentKind::Spout => SHELL_SPOUT_CLASS.to_string(),
-                    ComponentKind::Bolt => SHELL_BOLT_CLASS.to_string(),
-                }
-            }
-            Exec::Java(def) => {
-                constructor_args.clone_from(&def.constructor_args);
-                properties = write_properties(&def.properties);
-                config_methods = write_calls(&def.config_methods);
-                def.class_name.clone()
-            }
-        };
-        for (sid, def) in &c.outputs {
-            if def.direct {
-                return Err(WriteError::DirectStream {
-                    component: c.id.clone(),
-                    stream: sid.clone(),
-                });
-            }
-            if matches!(c.exec, Exec::Java(_)) {
-                continue;
-            }
-            let fields = Value::from(def.fields.clone());
-            if sid == DEFAULT_STREAM {
-                config_methods.push(ConfigMethod {
-                    name: "setDefaultStream".into(),
-                    args: vec![fields],
-                });
-            } else {
-                config_methods.push(ConfigMethod {
-                    name: "setNamedStream".into(),
-                    args: vec![Value::from(sid.clone()), fields],
-                });
-            }
-        }
-        if matches!(c.exec, Exec::Java(_))
-            && let Some(key) = c.conf.keys().next()
-        {
-            return Err(WriteError::JvmConf {
-                component: c.id.clone(),
-                key: key.clone(),
-            });
-        }
-        for (k, v) in &c.conf {
-            config_methods.push(ConfigMethod {
-                name: "addComponentConfig".into(),
-                args: vec![Value::from(k.clone()), v.clone()],
-            });
-        }
-        if matches!(c.exec, Exec::Java(_)) && !c.outputs.is_empty() {
-            let streams: Map<String, Value> = c
-                .outputs
-                .iter()
-                .map(|(sid, d)| (sid.clone(), Value::from(d.fields.clone())))
-                .collect();
-            jvm_outputs.insert(c.id.clone(), Value::Object(streams));
-        }
-        let vertex = Vertex {
-            id: c.id.clone(),
-            class_name,
-            constructor_args,
-            properties,
-            config_methods,
-            parallelism: Some(i64::from(c.parallelism)),
-            num_tasks: (c.num_tasks != c.parallelism).then_some(i64::from(c.num_tasks)),
-        };
-        match c.kind {
-            ComponentKind::Spout => file.spouts.push(vertex),
-            ComponentKind::Bolt => file.bolts.push(vertex),
-        }
-        for i in &c.inputs {
-            let (kind, args, custom_class) = match &i.grouping {
-                Grouping::Shuffle => ("SHUFFLE", None, None),
-                Grouping::LocalOrShuffle => ("LOCAL_OR_SHUFFLE", None, None),
-                Grouping::Fields(f) => ("FIELDS", Some(f.clone()), None),
-                Grouping::Global => ("GLOBAL", None, None),
-                Grouping::All => ("ALL", None, None),
-                Grouping::None => ("NONE", None, None),
-                Grouping::Direct => ("DIRECT", None, None),
-                Grouping::Custom(class) => (
-                    "CUSTOM",
-                    None,
-                    Some(CustomClass {
-                        class_name: class.clone(),
-                        constructor_args: Vec::new(),
-                    }),
-                ),
-            };
-            file.streams.push(StreamDecl {
-                name: Some(format!("{} --> {}", i.source, c.id)),
-                from: i.source.clone(),
-                to: c.id.clone(),
-                grouping: GroupingDecl {
-                    kind: kind.to_string(),
-                    stream_id: (i.stream != DEFAULT_STREAM).then(|| i.stream.clone()),
-                    args,
-                    custom_class,
-                },
-            });
-        }
-    }
-    if !jvm_outputs.is_empty() {
-        file.config
-            .insert(JVM_OUTPUTS_KEY.to_string(), Value::Object(jvm_outputs));
-    }
-    serde_saphyr::to_string(&file).map_err(|e| WriteError::Yaml(e.to_string()))
 }
