@@ -51,6 +51,11 @@ pub struct RunOptions {
     pub interrupt: Arc<AtomicBool>,
     /// How JSON sent to tasks is written: Storm's bytes (default) or plain.
     pub json_style: wire::JsonStyle,
+    /// Speak JSON to every task (`sparse run --json-wire`). Otherwise each handshake
+    /// offers the fast wire, as sparse's serializer does under Storm: `sparse-host` tasks
+    /// accept it, others (Python, ...) stay on JSON. A component whose conf sets
+    /// `sparse.wire: json` is not offered it either.
+    pub json_wire: bool,
     /// Where the run's private folder (`storm.local.dir`, the tasks' pid files) is made;
     /// the system temp folder when `None`. The folder is removed when the run ends.
     pub run_dir_parent: Option<PathBuf>,
@@ -98,6 +103,7 @@ impl RunOptions {
             int_rule: IntRule::default(),
             interrupt: Arc::new(AtomicBool::new(false)),
             json_style: wire::JsonStyle::default(),
+            json_wire: false,
             run_dir_parent: None,
             seed: None,
             record_emits: false,

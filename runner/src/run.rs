@@ -19,6 +19,10 @@ use crate::{
     TimedOut, console, plan, rng, route, settings, wire, write_summary,
 };
 
+/// The conf key that keeps a component on JSON (`"json"`), read as sparse's serializer
+/// reads it under Storm.
+pub const WIRE_CONF: &str = "sparse.wire";
+
 /// The longest drain after the `-t` duration is reached.
 pub const DURATION_DRAIN: Duration = Duration::from_millis(600);
 /// The time tasks get after SIGTERM when the `-t` duration is reached.
@@ -114,6 +118,9 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
         };
         let conf = plan::component_conf(&base_with_dir, &comp.conf, comp.kind);
         let conf_json = Value::Object(conf.clone()).to_string();
+        // As sparse's serializer decides per executor from the same merged conf.
+        let offer_fast =
+            !opts.json_wire && conf.get(WIRE_CONF).and_then(Value::as_str) != Some("json");
         let ci = comps.len();
         let cs = comp_settings[comp.id.as_str()];
         let tick_secs = match comp.kind {
@@ -131,6 +138,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 &conf_json,
                 &pid_dir.to_string_lossy(),
                 &ctx,
+                offer_fast,
             ) {
                 process::terminate_all(&mut procs, Duration::from_secs(2));
                 return Err(RunError::Setup(format!(
@@ -147,6 +155,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 prefix: format!("[{}:{tid}]", comp.id),
                 handshake: hs,
                 json_style: opts.json_style,
+                offer_fast,
                 max_frame: settings.max_frame_bytes,
                 capture_stderr: opts.capture_stderr,
             };
@@ -324,6 +333,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
                 acked: t.acked,
                 failed: t.failed,
                 stderr: p.stderr.captured(),
+                fast_wire: p.wire(opts.json_style) == wire::Wire::Fast,
             })
             .collect(),
     };

@@ -81,6 +81,8 @@ pub struct TaskCounts {
     /// Everything the task wrote on stderr, when
     /// [`RunOptions::capture_stderr`](crate::RunOptions::capture_stderr) is on.
     pub stderr: Option<String>,
+    /// It spoke the fast wire (accepted the offer in its handshake reply); JSON otherwise.
+    pub fast_wire: bool,
 }
 
 /// One tuple a task emitted ([`RunOptions::record_emits`](crate::RunOptions::record_emits)).

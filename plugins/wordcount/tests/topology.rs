@@ -80,6 +80,60 @@ fn a_fixed_input_gives_exact_word_counts() {
     );
 }
 
+/// The same input on the fast wire (the default: every task is a `sparse-host`, which
+/// accepts it) and on JSON (`json_wire`) gives the same tuples from every task.
+#[test]
+fn the_fast_wire_and_json_give_the_same_tuples() {
+    let input = [
+        json!(["the cat saw the dog"]),
+        json!(["The dog ran. \"Run\", \\ \u{1F600} and/or 9007199254740993"]),
+        json!(["the end"]),
+        json!(["?!"]),
+    ];
+    let run = |json_wire: bool| {
+        TopologyTest::load("topologies/wordcount.clj")
+            .unwrap()
+            .replace_spout("sentence-spout", input.clone())
+            .json_wire(json_wire)
+            .run()
+            .unwrap()
+    };
+    let (fast, json) = (run(false), run(true));
+    for id in ["sentence-spout", "sentence-splitter", "word-counter"] {
+        let (f, j) = (fast.component(id), json.component(id));
+        assert!(
+            f.fast_wire.values().all(|&on| on),
+            "{id}: {:?}",
+            f.fast_wire
+        );
+        assert!(
+            j.fast_wire.values().all(|&on| !on),
+            "{id}: {:?}",
+            j.fast_wire
+        );
+        assert_eq!(f.fast_wire.len(), j.fast_wire.len());
+        // Per task, the same tuples; sentences run concurrently in the two splitters, so
+        // their order across sentences may differ from run to run.
+        let sorted = |r: &sparse_runner::testing::ComponentReport| {
+            let mut per_task: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+            for (task, streams) in &r.tasks {
+                let mut v: Vec<String> = streams["default"].iter().map(Value::to_string).collect();
+                v.sort();
+                per_task.insert(*task, v);
+            }
+            per_task
+        };
+        assert_eq!(sorted(f), sorted(j), "{id}");
+        assert_eq!(f.outcomes, j.outcomes, "{id}");
+    }
+    let counts = &fast.component("word-counter").emitted["default"];
+    assert!(
+        counts.contains(&json!(["9007199254740993", 1])),
+        "{counts:?}"
+    );
+    assert!(counts.contains(&json!(["\u{1F600}", 1])), "{counts:?}");
+}
+
 #[test]
 fn a_run_cut_short_names_what_is_pending() {
     let e = TopologyTest::load("topologies/wordcount.clj")

@@ -5,12 +5,13 @@
 use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
+use sparse_protocol::fastwire;
 use sparse_protocol::shell::{self, Emit, ShellMsg, raw_str};
 
 use super::{Cmd, EmitRecord, Engine, InputRt, PendingTuple};
 use crate::acker::Outcome;
 use crate::process::Event;
-use crate::wire;
+use crate::wire::{self, Wire};
 
 type Fatal = String;
 
@@ -43,7 +44,7 @@ impl Engine {
     pub(super) fn handle(&mut self, ev: Event) {
         let now = Instant::now();
         match ev {
-            Event::Pid { task, pid: _ } => {
+            Event::Pid { task, .. } => {
                 let t = &mut self.tasks[task];
                 t.started = true;
                 t.last_msg = now;
@@ -318,11 +319,23 @@ impl Engine {
             ));
         }
         let style = self.cfg.json_style;
-        let values = wire::restyle(style, values.get(), &mut self.restyled).map_err(|err| {
-            format!(
-                "emitted values that Storm's JSON parser rejects: {err} (`sparse run --json-style plain` passes them through)"
-            )
-        })?;
+        let raw_values = values.get();
+        // Values for JSON tasks are re-written in Storm's style once, and only when one of
+        // the destinations is on JSON; fast-wire tasks get them converted to binary.
+        let any_json = children.iter().any(|(d, _)| {
+            self.by_id
+                .get(d)
+                .is_some_and(|&di| self.procs[di].wire(style) != Wire::Fast)
+        });
+        let json_values = if any_json {
+            wire::restyle(style, raw_values, &mut self.restyled).map_err(|err| {
+                format!(
+                    "emitted values that Storm's JSON parser rejects: {err} (`sparse run --json-style plain` passes them through)"
+                )
+            })?
+        } else {
+            raw_values
+        };
         for (d, anchors) in children.drain(..) {
             let Some(&di) = self.by_id.get(&d) else {
                 continue;
@@ -340,9 +353,22 @@ impl Engine {
             let dc = self.tasks[di].comp;
             self.stats[dc].received += 1;
             let comp = &self.comps[c].id;
-            self.procs[di].writer.push_tuples(1, |b| {
-                wire::bolt_tuple(style, b, id, Some(comp), stream, src_id, values)
-            });
+            match self.procs[di].wire(style) {
+                Wire::Json(style) => self.procs[di].writer.push_tuples(1, |b| {
+                    wire::bolt_tuple(style, b, id, Some(comp), stream, src_id, json_values)
+                }),
+                Wire::Fast => {
+                    let frame = &mut self.fast_frame;
+                    frame.clear();
+                    wire::fast_bolt_tuple(frame, id, Some(comp), stream, src_id, raw_values)
+                        .map_err(|err| {
+                            format!("emitted values the fast wire cannot carry: {err}")
+                        })?;
+                    self.procs[di]
+                        .writer
+                        .push_tuples(1, |b| b.extend_from_slice(frame));
+                }
+            }
             if self.procs[di].writer.unwritten() >= self.cfg.receive_buffer
                 && !self.tasks[t].waiting_on.contains(&di)
             {
@@ -357,7 +383,10 @@ impl Engine {
         if e.need_task_ids && e.task.is_none() {
             self.procs[t]
                 .writer
-                .push_priority(|b| shell::write_task_ids(b, &dests));
+                .push_priority(|b| match self.procs[t].wire(style) {
+                    Wire::Json(_) => shell::write_task_ids(b, &dests),
+                    Wire::Fast => fastwire::write_task_ids(b, &dests),
+                });
         }
         self.dests = dests;
         Ok(())

@@ -292,6 +292,8 @@ pub struct Engine {
     children: Vec<(i64, Vec<(u64, u64)>)>,
     /// Values or an id re-written in Storm's style (reused).
     restyled: Vec<u8>,
+    /// A fast-wire frame being built (reused).
+    fast_frame: Vec<u8>,
     started: usize,
     /// Tasks blocked by backpressure.
     n_blocked: usize,
@@ -341,6 +343,7 @@ impl Engine {
             dests: Vec::new(),
             children: Vec::new(),
             restyled: Vec::new(),
+            fast_frame: Vec::new(),
             started: 0,
             n_blocked: 0,
             all_started: false,
@@ -562,7 +565,7 @@ impl Engine {
         }) && self.n_blocked == 0
     }
 
-    fn fail_task(&mut self, t: usize, reason: String) {
+    pub(super) fn fail_task(&mut self, t: usize, reason: String) {
         if self.stop_reason.is_none() {
             self.stop_reason = Some(StopReason::Failed { task: t, reason });
         }

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use super::{Cmd, Engine};
 use crate::acker::below_max_pending;
-use crate::wire;
+use crate::wire::{self, Wire};
 
 impl Engine {
     pub(super) fn send_spout(&mut self, t: usize, cmd: Cmd, id: Option<&RawValue>, now: Instant) {
@@ -16,6 +16,27 @@ impl Engine {
         sp.awaiting = Some((cmd, now));
         sp.emitted = false;
         let style = self.cfg.json_style;
+        if self.procs[t].wire(style) == Wire::Fast {
+            let frame = &mut self.fast_frame;
+            frame.clear();
+            match sparse_protocol::fastwire::write_spout_command(
+                frame,
+                cmd.name(),
+                id.map(RawValue::get),
+            ) {
+                Ok(()) => self.procs[t]
+                    .writer
+                    .push_priority(|b| b.extend_from_slice(frame)),
+                Err(err) => self.fail_task(
+                    t,
+                    format!(
+                        "a message id the fast wire cannot carry in `{}`: {err}",
+                        cmd.name()
+                    ),
+                ),
+            }
+            return;
+        }
         let id = match id.map(|id| wire::restyle(style, id.get(), &mut self.restyled)) {
             Some(Ok(id)) => Some(id),
             // Storm could not have parsed such an id from the emit; send it as it came.

@@ -21,9 +21,10 @@ impl Engine {
                 },
             );
             self.stats[c].ticks += 1;
+            let on = self.procs[i].wire(self.cfg.json_style);
             self.procs[i]
                 .writer
-                .push_tuples(1, |b| wire::tick(self.cfg.json_style, b, id, secs as i64));
+                .push_tuples(1, |b| wire::tick_on(on, b, id, secs as i64));
         }
     }
 

@@ -1,6 +1,8 @@
 //! A task's stdin and stdout: the [`WriterQueue`] in front of stdin and the writer thread
 //! that drains it with Storm's priorities, and the reader thread that decodes stdout frames
-//! into [`Event`]s for the engine, paced by a [`Credit`].
+//! into [`Event`]s for the engine, paced by a [`Credit`]. After a handshake reply that
+//! accepts the fast wire, the reader reads length-prefixed binary frames instead of JSON
+//! (decoded into the same messages) and the writer writes binary heartbeats.
 
 use std::io::{Read, Write};
 use std::process::ChildStdin;
@@ -9,11 +11,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Condvar, Mutex};
 
+use sparse_protocol::fastwire;
 use sparse_protocol::frame::FrameReader;
 use sparse_protocol::shell::{self, ShellMsg};
 
 use crate::rng::Rng;
-use crate::wire::{self, JsonStyle};
+use crate::wire::{self, JsonStyle, Wire};
 
 /// What a task's I/O threads tell the engine.
 #[derive(Debug)]
@@ -24,6 +27,8 @@ pub enum Event {
         task: usize,
         /// The pid the component reported.
         pid: u32,
+        /// It accepted the fast wire: everything after the reply is binary both ways.
+        fast: bool,
     },
     /// Decoded messages, in the order the component wrote them.
     Msgs {
@@ -123,6 +128,7 @@ pub(super) fn writer_loop(
     q: Arc<WriterQueue>,
     events: Sender<Event>,
     style: JsonStyle,
+    fast: Arc<AtomicBool>,
 ) {
     let mut rng = Rng::from_entropy();
     let mut prio = Vec::new();
@@ -142,7 +148,13 @@ pub(super) fn writer_loop(
         };
         hb.clear();
         if heartbeat {
-            wire::heartbeat(style, &mut hb, rng.next_u64() as i64);
+            // Heartbeats are asked for only after the handshake reply, so the flag is set.
+            let on = if fast.load(Ordering::Acquire) {
+                Wire::Fast
+            } else {
+                Wire::Json(style)
+            };
+            wire::heartbeat_on(on, &mut hb, rng.next_u64() as i64);
         }
         for buf in [&hb, &prio, &tuples] {
             if buf.is_empty() {
@@ -232,15 +244,23 @@ pub(super) fn reader_loop(
     events: Sender<Event>,
     max_frame: usize,
     credit: Arc<Credit>,
+    fast_wire: Option<Arc<AtomicBool>>,
 ) {
     let mut r = FrameReader::new(stdout);
     r.set_max_frame(max_frame);
     let mut buf = Vec::new();
-    // The handshake reply first.
+    // The handshake reply first; it says whether the task switches to the fast wire
+    // (only when it was offered, `fast_wire` is `Some`).
+    let fast;
     match r.read_frame_str(&mut buf) {
         Ok(Some(s)) => match shell::decode_pid(s) {
             Ok(pid) => {
-                if events.send(Event::Pid { task, pid }).is_err() {
+                fast = fast_wire.as_ref().is_some_and(|flag| {
+                    let accepted = fastwire::offered(s);
+                    flag.store(accepted, Ordering::Release);
+                    accepted
+                });
+                if events.send(Event::Pid { task, pid, fast }).is_err() {
                     return;
                 }
             }
@@ -267,21 +287,28 @@ pub(super) fn reader_loop(
     let mut batch = Vec::new();
     let mut bytes = 0;
     loop {
-        let ev = match r.read_frame_str(&mut buf) {
-            Ok(Some(s)) => match shell::decode(s) {
-                Ok(m) => {
-                    batch.push(m);
-                    bytes += s.len() + Credit::PER_MESSAGE;
-                    if r.has_buffered_input() && batch.len() < 512 && bytes < Credit::LIMIT / 4 {
-                        continue;
-                    }
-                    None
+        let decoded = if fast {
+            match r.read_sized_frame(&mut buf) {
+                Ok(true) => Ok(Some(fastwire::decode_shell_msg(&buf).map_err(|e| {
+                    format!("invalid fast-wire message from the component: {e}")
+                }))),
+                Ok(false) => Ok(None),
+                Err(e) => Err(e),
+            }
+        } else {
+            r.read_frame_str(&mut buf)
+                .map(|f| f.map(|s| shell::decode(s).map_err(|e| e.to_string())))
+        };
+        let ev = match decoded {
+            Ok(Some(Ok(m))) => {
+                batch.push(m);
+                bytes += buf.len() + Credit::PER_MESSAGE;
+                if r.has_buffered_input() && batch.len() < 512 && bytes < Credit::LIMIT / 4 {
+                    continue;
                 }
-                Err(e) => Some(Event::Bad {
-                    task,
-                    error: e.to_string(),
-                }),
-            },
+                None
+            }
+            Ok(Some(Err(error))) => Some(Event::Bad { task, error }),
             Ok(None) => Some(Event::Eof { task }),
             Err(e) => Some(Event::Bad {
                 task,

@@ -3,7 +3,9 @@
 //!
 //! Per task:
 //! * a **reader** thread reads stdout frames, decodes them with Storm's rules and sends
-//!   them to the engine in batches (one channel send per burst of buffered input);
+//!   them to the engine in batches (one channel send per burst of buffered input); after a
+//!   pid reply that accepts the fast wire it reads binary frames instead (see
+//!   [`crate::wire`]), decoded into the same messages;
 //! * a **writer** thread owns stdin and drains a [`WriterQueue`] with Storm's priority:
 //!   heartbeat, then task-id lists and commands, then tuples; it writes each lane as one
 //!   `write` and so flushes exactly when it is about to block on an empty queue;
@@ -31,6 +33,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -38,7 +41,7 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal};
 
 use crate::console::Console;
-use crate::wire::JsonStyle;
+use crate::wire::{JsonStyle, Wire};
 pub use io::{Credit, Event, WriterQueue};
 use io::{reader_loop, writer_loop};
 use stderr::stderr_loop;
@@ -56,6 +59,9 @@ pub struct TaskProcess {
     pub stderr: Arc<StderrTail>,
     /// Flow control of what the reader thread sends the engine.
     pub credit: Arc<Credit>,
+    /// The task speaks the fast wire (set by the reader from the handshake reply, before
+    /// [`Event::Pid`] is sent; false until then and for JSON tasks).
+    pub fast: Arc<AtomicBool>,
     /// Exit status once reaped.
     pub status: Option<ExitStatus>,
     threads: Vec<JoinHandle<()>>,
@@ -73,8 +79,10 @@ pub struct SpawnSpec<'a> {
     pub prefix: String,
     /// The handshake frame, written first.
     pub handshake: Vec<u8>,
-    /// How the writer thread writes heartbeats.
+    /// How the writer thread writes JSON heartbeats.
     pub json_style: JsonStyle,
+    /// The handshake offers the fast wire: read binary after a reply that accepts it.
+    pub offer_fast: bool,
     /// The largest message read from the task's stdout (`sparse.max.frame.bytes`).
     pub max_frame: usize,
     /// Keep the whole of stderr ([`StderrTail::capturing`]).
@@ -112,23 +120,25 @@ pub fn spawn(
     });
     let i = spec.index;
     let style = spec.json_style;
+    let fast = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     let name = |k: &str| format!("{k}-{i}");
     {
-        let (q, ev) = (writer.clone(), events.clone());
+        let (q, ev, f) = (writer.clone(), events.clone(), fast.clone());
         threads.push(
             std::thread::Builder::new()
                 .name(name("w"))
-                .spawn(move || writer_loop(i, stdin, q, ev, style))?,
+                .spawn(move || writer_loop(i, stdin, q, ev, style, f))?,
         );
     }
     let credit = Arc::new(Credit::default());
     {
         let (ev, cr, max) = (events.clone(), credit.clone(), spec.max_frame);
+        let f = spec.offer_fast.then(|| fast.clone());
         threads.push(
             std::thread::Builder::new()
                 .name(name("r"))
-                .spawn(move || reader_loop(i, stdout, ev, max, cr))?,
+                .spawn(move || reader_loop(i, stdout, ev, max, cr, f))?,
         );
     }
     {
@@ -145,6 +155,7 @@ pub fn spawn(
         writer,
         stderr: tail,
         credit,
+        fast,
         status: None,
         threads,
     })
@@ -170,6 +181,15 @@ fn pid(raw: i32) -> Option<Pid> {
 }
 
 impl TaskProcess {
+    /// The wire the engine writes this task with (`style` for a JSON task).
+    pub fn wire(&self, style: JsonStyle) -> Wire {
+        if self.fast.load(Ordering::Acquire) {
+            Wire::Fast
+        } else {
+            Wire::Json(style)
+        }
+    }
+
     /// Reaps the child if it has exited.
     pub fn try_reap(&mut self) -> Option<ExitStatus> {
         if self.status.is_none()

@@ -57,6 +57,11 @@
 //! up to `target/debug/` by `cargo test`), then where `sparse-host` always looks
 //! (`$SPARSE_PLUGIN_PATH`, its own folder).
 //!
+//! # Wire
+//! As under `sparse run`, each handshake offers the fast wire: `sparse-host` tasks accept
+//! it, other components stay on JSON; [`TopologyTest::json_wire`] keeps every task on
+//! JSON, and [`ComponentReport::fast_wire`] says which wire each task spoke.
+//!
 //! # Determinism
 //! The routing randomness is seeded (0 unless [`TopologyTest::seed`]), so a shuffle
 //! grouping deals tuples to the same tasks on every run and per-task results are stable.
@@ -155,6 +160,7 @@ pub struct TopologyTest {
     host: Option<PathBuf>,
     clock: ClockMode,
     run_for: Option<Duration>,
+    json_wire: bool,
 }
 
 impl TopologyTest {
@@ -184,6 +190,7 @@ impl TopologyTest {
             host: None,
             clock: ClockMode::Simulated,
             run_for: None,
+            json_wire: false,
         }
     }
 
@@ -282,6 +289,13 @@ impl TopologyTest {
         self
     }
 
+    /// Speaks JSON to every task, as `sparse run --json-wire` (default: the fast wire
+    /// to `sparse-host` tasks, as `sparse run` and sparse's serializer under Storm).
+    pub fn json_wire(mut self, on: bool) -> Self {
+        self.json_wire = on;
+        self
+    }
+
     /// Uses this `sparse-host` instead of finding one (see the module doc).
     pub fn host_binary(mut self, path: impl Into<PathBuf>) -> Self {
         self.host = Some(path.into());
@@ -368,6 +382,7 @@ impl TopologyTest {
         opts.plugin_dir = test_target_dir().map(|d| d.join("deps"));
         opts.host_binary = Some(host);
         opts.record_emits = true;
+        opts.json_wire = self.json_wire;
         opts.capture_stderr = true;
         opts.spout_emit_limits = self.limits.clone();
         // Each row and each limited emit is one tree.

@@ -28,6 +28,10 @@ pub struct ComponentReport {
     pub timed_out: Vec<Duration>,
     /// `(acked, failed)` per task id, every task of the component included.
     pub outcomes: BTreeMap<i64, (u64, u64)>,
+    /// Per task id: it spoke the fast wire (`sparse-host` accepts it unless the test
+    /// sets [`TopologyTest::json_wire`](super::TopologyTest::json_wire)); other components
+    /// stay on JSON.
+    pub fast_wire: BTreeMap<i64, bool>,
     /// Log text of each task (its `sparse-host` log file), by task id.
     pub logs: BTreeMap<i64, String>,
     /// Everything each task wrote on stderr, by task id (up to 4 MiB per task).
@@ -65,6 +69,7 @@ impl Report {
         for t in &summary.tasks {
             if let Some(c) = components.get_mut(&t.component) {
                 c.outcomes.insert(t.task, (t.acked, t.failed));
+                c.fast_wire.insert(t.task, t.fast_wire);
                 if let Some(text) = &t.stderr {
                     c.stderr.insert(t.task, text.clone());
                 }

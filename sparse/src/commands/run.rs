@@ -51,6 +51,11 @@ pub struct Args {
     /// passes values through as emitted.
     #[arg(long = "json-style", value_enum, default_value = "storm", value_name = "STYLE")]
     pub json_style: JsonStyleArg,
+    /// Speak JSON to every task. By default `sparse-host` tasks are offered the fast wire
+    /// (as sparse's serializer does under Storm) and accept it; other components stay on
+    /// JSON either way.
+    #[arg(long = "json-wire")]
+    pub json_wire: bool,
     /// Seed the routing randomness (shuffle groupings deal tuples to tasks in the same
     /// order on every run); default: a new seed each run.
     #[arg(long = "seed", value_name = "N")]
@@ -94,6 +99,7 @@ pub fn exec(args: Args) -> CliResult {
     opts.ackers = args.parallelism.par.or(args.parallelism.ackers);
     opts.summary_json = args.summary_json.clone();
     opts.json_style = args.json_style.into();
+    opts.json_wire = args.json_wire;
     opts.seed = args.seed;
     if let Some((_, env)) = &resolved.env
         && let Some(log) = &env.log

@@ -385,6 +385,55 @@ fn garbage_on_stdout_is_reported() {
     assert_all_dead(&pids);
 }
 
+/// A task that accepts the fast wire and then writes a binary frame of an unknown kind
+/// fails the run with a protocol error naming the kind and the byte; the Python spout
+/// next to it, which ignored the offer, stayed on JSON.
+#[test]
+fn garbage_on_the_fast_wire_is_reported() {
+    let (s, g) = (Rec::new("fastgarb-spout"), Rec::new("fastgarb-bolt"));
+    let t = spout_to_bolt(
+        "fastgarbage",
+        ("sentences", &s, 5),
+        ("garb", "fastgarbage", &g),
+    );
+    let f = expect_failure(runner::run(&t, &opts(20.0, json!({}))));
+    assert_eq!(f.component, "garb");
+    assert!(
+        f.reason.starts_with(
+            "protocol error: invalid fast-wire message from the component: unknown message kind 0x7f"
+        ) && f.reason.contains("(at byte 0)"),
+        "{f}"
+    );
+    assert_eq!(g.events("offer"), ["sparse-bin-1"]);
+    let wires: Vec<(String, bool)> = f
+        .summary
+        .tasks
+        .iter()
+        .map(|t| (t.component.clone(), t.fast_wire))
+        .collect();
+    assert_eq!(
+        wires,
+        [("garb".to_string(), true), ("sentences".to_string(), false)]
+    );
+    let mut pids = s.pids();
+    pids.extend(g.pids());
+    assert_all_dead(&pids);
+
+    // With JSON forced, nothing is offered (the bolt then just idles).
+    let g2 = Rec::new("fastgarb-bolt-json");
+    let s2 = Rec::new("fastgarb-spout-json");
+    let t = spout_to_bolt(
+        "fastgarbage",
+        ("sentences", &s2, 0),
+        ("garb", "fastgarbage", &g2),
+    );
+    let mut o = opts(4.0, json!({}));
+    o.json_wire = true;
+    let summary = runner::run(&t, &o).unwrap();
+    assert!(summary.tasks.iter().all(|t| !t.fast_wire));
+    assert_eq!(g2.events("offer"), ["none"]);
+}
+
 #[test]
 fn silent_bolt_misses_its_liveness_timeout() {
     let (s, q) = (Rec::new("silent-spout"), Rec::new("silent-bolt"));

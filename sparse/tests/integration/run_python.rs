@@ -152,6 +152,15 @@ fn python_streamparse_bolt_runs_between_rust_components() {
         ],
         "{d}"
     );
+    // The Rust tasks took the fast wire `sparse run` offers; the Python ones ignored the
+    // offer and stayed on JSON (their counts add up above).
+    for (name, text) in &rust_logs {
+        let started = text
+            .lines()
+            .find(|l| l.contains(" running ") && l.contains("sparse-host"))
+            .unwrap_or_else(|| panic!("{name}: no start line"));
+        assert!(started.ends_with(", fast wire"), "{name}: {started}");
+    }
     for (name, _) in rust_logs {
         assert_gone(pid_of_log(name), "sparse-host");
     }

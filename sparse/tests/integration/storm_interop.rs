@@ -642,6 +642,78 @@ fn storm_interop_topology_and_sparse_run_agree() {
     );
     let local = task_logs(&local_logs, "interop");
     assert_eq!(merged_counts(&local), storm_counts);
+    assert_fast_wire(&local);
+}
+
+/// The interop topology (direct emits, named streams, replays, ticks, every log level)
+/// under `sparse run` on the fast wire, its default with sparse-host tasks, then with
+/// `--json-wire`: the same exact per-word counts, which are the expected ones; each task's
+/// log says which wire it ran on. No Storm needed.
+#[test]
+fn sparse_run_interop_counts_the_same_on_the_fast_wire_and_json() {
+    ensure_binaries();
+    let tmp = TempDir::new("run-interop-wires");
+    let config = fixture();
+    let mut per_wire = Vec::new();
+    for json_wire in [false, true] {
+        let logs = tmp
+            .0
+            .join(if json_wire { "json-logs" } else { "fast-logs" });
+        std::fs::create_dir_all(&logs).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparse"));
+        cmd.args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "-n",
+            "interop",
+            "--no-build",
+            "-t",
+            "6",
+        ])
+        .args(with_o(&interop_options(&logs)))
+        .current_dir(repo_root())
+        .env("CARGO_TARGET_DIR", target_dir());
+        if json_wire {
+            cmd.arg("--json-wire");
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let tl = task_logs(&logs, "interop");
+        assert_eq!(
+            tl.len(),
+            14,
+            "{:?}",
+            tl.iter().map(|l| &l.file).collect::<Vec<_>>()
+        );
+        for l in &tl {
+            let started = l
+                .lines
+                .iter()
+                .find(|x| x.contains(" running ") && x.contains("sparse-host"))
+                .unwrap_or_else(|| panic!("{}: no start line", l.file));
+            assert_eq!(
+                started.ends_with(", fast wire"),
+                !json_wire,
+                "{}: {started}",
+                l.file
+            );
+        }
+        let spout = of(&tl, "sentences")[0].interop();
+        let replayed = spout
+            .iter()
+            .filter(|m| m.starts_with("replayed id="))
+            .count();
+        assert!(
+            spout.contains(
+                &format!("all {SENTENCES} sentences acked ({replayed} replays)").as_str()
+            ),
+            "{spout:?}"
+        );
+        per_wire.push(merged_counts(&tl));
+    }
+    assert_eq!(per_wire[0], expected_counts());
+    assert_eq!(per_wire[1], per_wire[0]);
 }
 
 /// A component that returns `Err` dies the way Storm reports it.
