@@ -326,10 +326,9 @@ pub(crate) fn assert_no_process_in(dir: &Path) {
 }
 
 /// The equalities that hold for a sentence spout → splitter → word counter topology
-/// stopped gracefully (`-t`): the spout is deactivated and the run ends only once every
-/// tree is complete and every bolt has acked all it received (or after the 5 s drain bound,
-/// which a healthy run never reaches), so nothing is in flight at the end and every count
-/// is exact:
+/// stopped gracefully (`-t`): the spout is deactivated and the run ends once every tree is
+/// complete and every bolt has acked all it received, so nothing is in flight at the end
+/// and every count is exact:
 ///
 /// * spout: every emit acked (`emitted == acked`), none failed, so the sentences sent are
 ///   exactly message ids `0..acked` (no replay);
@@ -337,6 +336,11 @@ pub(crate) fn assert_no_process_in(dir: &Path) {
 ///   words of those sentences, [`words_in_first`]`(acked)`;
 /// * counter: received every word once (fields grouping), acked each, and emitted one
 ///   `[word, count]` per word.
+///
+/// The drain after `-t` is bounded (`DURATION_DRAIN`, 600 ms). On a starved machine it can
+/// end with trees still in flight; the summary then says `stop.drained: false`, and what
+/// still holds is checked instead: nothing failed, no spout acked more than it emitted, no
+/// bolt acked more than it received, and the splitter received every acked sentence.
 pub(crate) fn assert_wordcount_counts(o: &Outcome, spout: &str, splitter: &str, counter: &str) {
     let d = o.dump();
     let s = o
@@ -352,11 +356,27 @@ pub(crate) fn assert_wordcount_counts(o: &Outcome, spout: &str, splitter: &str, 
 
     let sentences = o.count(spout, "acked");
     assert!(sentences > 0, "no sentence acked\n{d}");
-    assert_eq!(o.count(spout, "emitted"), sentences, "{d}");
     assert!(
         o.component(spout)["complete_latency_mean_ms"].is_number(),
         "{d}"
     );
+    if s["stop"]["drained"] != Value::Bool(true) {
+        eprintln!(
+            "note: the run ended with trees in flight (stop: {}); checking bounds, not equalities",
+            s["stop"]
+        );
+        let emitted = o.count(spout, "emitted");
+        assert!(
+            emitted >= sentences,
+            "{emitted} emitted, {sentences} acked\n{d}"
+        );
+        for c in [splitter, counter] {
+            assert!(o.count(c, "acked") <= o.count(c, "received"), "{c}\n{d}");
+        }
+        assert!(o.count(splitter, "received") >= sentences, "{d}");
+        return;
+    }
+    assert_eq!(o.count(spout, "emitted"), sentences, "{d}");
 
     assert_eq!(o.count(splitter, "received"), sentences, "{d}");
     assert_eq!(o.count(splitter, "acked"), sentences, "{d}");
@@ -659,10 +679,7 @@ fn huge_stderr_line_and_message_are_bounded() {
         "x".repeat(32768)
     );
     assert!(o.stderr.contains(&cut), "{d}");
-    eprintln!(
-        "peak memory of sparse run (VmHWM): {} KiB",
-        o.max_rss_kib
-    );
+    eprintln!("peak memory of sparse run (VmHWM): {} KiB", o.max_rss_kib);
     assert!(o.max_rss_kib < 64 * 1024, "{} KiB\n{d}", o.max_rss_kib);
     assert_no_process_in(&project.0);
 }
