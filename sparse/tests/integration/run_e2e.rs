@@ -483,9 +483,14 @@ fn run_slash(style: runner::wire::JsonStyle, tag: &str) -> (Vec<String>, Vec<Str
             ),
         ],
     );
-    let mut o = opts(1.5, json!({}));
+    // The spout emits one tuple: the run ends when its tree is complete (a fixed 1.5 s run
+    // was too short for two Python processes to start on a loaded machine); 60 s is only
+    // the bound.
+    let mut o = opts(60.0, json!({}));
     o.json_style = style;
-    runner::run(&t, &o).unwrap();
+    o.stop_after_trees = Some(1);
+    let summary = runner::run(&t, &o).unwrap();
+    assert_eq!(summary.stop_reason, "completed", "{summary:?}");
     (s.events("raw"), k.events("raw"))
 }
 
