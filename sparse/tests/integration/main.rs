@@ -45,6 +45,8 @@ mod quickstart;
 /// A quickstart project with an added bolt: `sparse jar` in LocalCluster, `sparse run
 /// --profile dev`, and `sparse submit` (from the cluster test).
 mod quickstart_storm;
+/// `sparse run` on topologies with a cycle: bounded when it grows, run through when it drains.
+mod run_cycles;
 /// `sparse run` end to end with Python multi-lang fixtures.
 mod run_e2e;
 /// A Python streamparse bolt between Rust components under `sparse run`.
@@ -67,6 +69,9 @@ mod storm_interop;
 mod storm_json;
 /// `topologies/kafka_wordcount.clj` on LocalCluster with a real Kafka broker.
 mod storm_kafka;
+/// Shared Storm helpers: the Storm lock, Storm's jars, `sparse jar`, LocalCluster runs,
+/// task logs.
+mod storm_support;
 /// `sparse stats`, `worker_uptime`, `slot_usage`, `tail`, `remove_logs` against recorded
 /// Storm UI and logviewer answers.
 mod ui_commands;

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::repo_root;
 use crate::run_wordcount::{TempDir, ensure_release_binaries, target_dir};
-use crate::storm_interop::{of, run_local, storm_available, storm_deps, storm_lock, task_logs};
+use crate::storm_support::{of, run_local, storm_available, storm_deps, storm_lock, task_logs};
 
 /// The generated project's name: its crate, topology and plugin `libshout_words.so`.
 const NAME: &str = "shout_words";

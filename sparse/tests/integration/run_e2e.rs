@@ -12,41 +12,41 @@ use sparse_topology::model::{
     Component, ComponentKind, Exec, Grouping, Input, StreamDef, Topology,
 };
 
-fn fixture() -> String {
+pub(crate) fn fixture() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/multilang_comp.py")
         .to_string_lossy()
         .into_owned()
 }
 
-struct Rec(PathBuf);
+pub(crate) struct Rec(PathBuf);
 
 impl Rec {
-    fn new(name: &str) -> Rec {
+    pub(crate) fn new(name: &str) -> Rec {
         let dir = std::env::temp_dir().join(format!("sparse-run-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join(name);
         let _ = std::fs::remove_file(&p);
         Rec(p)
     }
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         self.0.to_string_lossy().into_owned()
     }
-    fn lines(&self) -> Vec<Vec<String>> {
+    pub(crate) fn lines(&self) -> Vec<Vec<String>> {
         std::fs::read_to_string(&self.0)
             .unwrap_or_default()
             .lines()
             .map(|l| l.split(' ').map(str::to_string).collect())
             .collect()
     }
-    fn events(&self, kind: &str) -> Vec<String> {
+    pub(crate) fn events(&self, kind: &str) -> Vec<String> {
         self.lines()
             .into_iter()
             .filter(|l| l[0] == kind)
             .map(|l| l[1..].join(" "))
             .collect()
     }
-    fn pids(&self) -> Vec<i32> {
+    pub(crate) fn pids(&self) -> Vec<i32> {
         self.events("pid")
             .iter()
             .map(|p| p.parse().unwrap())
@@ -54,7 +54,7 @@ impl Rec {
     }
 }
 
-fn comp(
+pub(crate) fn comp(
     id: &str,
     kind: ComponentKind,
     n: u32,
@@ -85,7 +85,7 @@ fn comp(
     }
 }
 
-fn input(source: &str, grouping: Grouping) -> Vec<Input> {
+pub(crate) fn input(source: &str, grouping: Grouping) -> Vec<Input> {
     vec![Input {
         source: source.into(),
         stream: "default".into(),
@@ -93,7 +93,7 @@ fn input(source: &str, grouping: Grouping) -> Vec<Input> {
     }]
 }
 
-fn topology(name: &str, components: Vec<Component>) -> Topology {
+pub(crate) fn topology(name: &str, components: Vec<Component>) -> Topology {
     Topology {
         name: name.into(),
         jvm_objects: Vec::new(),
@@ -102,7 +102,7 @@ fn topology(name: &str, components: Vec<Component>) -> Topology {
     }
 }
 
-fn opts(secs: f64, conf: Value) -> RunOptions {
+pub(crate) fn opts(secs: f64, conf: Value) -> RunOptions {
     let mut o = RunOptions::new(std::env::temp_dir());
     o.duration = Some(Duration::from_secs_f64(secs));
     o.live = false;
@@ -123,7 +123,11 @@ fn opts(secs: f64, conf: Value) -> RunOptions {
 
 /// Topology `name`: the fixture spout `spout.0` (emitting `spout.2` tuples, recorded in
 /// `spout.1`) -> one task of bolt `bolt.0` running the fixture in mode `bolt.1`, shuffled.
-fn spout_to_bolt(name: &str, spout: (&str, &Rec, u32), bolt: (&str, &str, &Rec)) -> Topology {
+pub(crate) fn spout_to_bolt(
+    name: &str,
+    spout: (&str, &Rec, u32),
+    bolt: (&str, &str, &Rec),
+) -> Topology {
     let n = spout.2.to_string();
     topology(
         name,
@@ -148,7 +152,7 @@ fn spout_to_bolt(name: &str, spout: (&str, &Rec, u32), bolt: (&str, &str, &Rec))
     )
 }
 
-fn assert_all_dead(pids: &[i32]) {
+pub(crate) fn assert_all_dead(pids: &[i32]) {
     assert!(!pids.is_empty());
     for &p in pids {
         // SAFETY: signal 0 only probes.
@@ -655,115 +659,6 @@ fn invalid_settings_are_refused_before_anything_starts() {
     }
     // Nothing was started.
     assert!(s.pids().is_empty(), "{:?}", s.lines());
-}
-
-fn expect_stalled(r: Result<runner::RunSummary, RunError>) -> Box<runner::Stalled> {
-    match r {
-        Err(RunError::Stalled(s)) => s,
-        other => panic!("expected a stalled run, got {other:?}"),
-    }
-}
-
-/// `sentences` (the fixture spout, `n` tuples) -> bolt `mode` (the fixture in that mode,
-/// `tasks` tasks), which also subscribes to its own output: a cycle.
-fn self_loop(mode: &str, tasks: u32, bolt: &Rec, spout: &Rec, n: u32) -> Topology {
-    let mut looping = comp(
-        mode,
-        ComponentKind::Bolt,
-        tasks,
-        &[mode, &bolt.path()],
-        &["word", "i"],
-        input("sentences", Grouping::Shuffle),
-    );
-    looping.inputs.push(Input {
-        source: mode.into(),
-        stream: "default".into(),
-        grouping: Grouping::Shuffle,
-    });
-    let n = n.to_string();
-    topology(
-        mode,
-        vec![
-            comp(
-                "sentences",
-                ComponentKind::Spout,
-                1,
-                &["spout", &spout.path(), &n],
-                &["word", "i"],
-                vec![],
-            ),
-            looping,
-        ],
-    )
-}
-
-#[test]
-fn a_cycle_that_grows_is_bounded_and_stopped_naming_it() {
-    // A bolt fed back to itself, emitting 2 tuples per input: unbounded growth of the runner
-    // before (hundreds of MB in seconds). Now its queue is bounded, it blocks on itself, and
-    // the run stops once nothing moved for the subprocess timeout.
-    let (s, d) = (Rec::new("cycle-spout"), Rec::new("cycle-double"));
-    let t = self_loop("double", 1, &d, &s, 5);
-    let start = Instant::now();
-    let stalled = expect_stalled(runner::run(
-        &t,
-        &opts(
-            40.0,
-            json!({"topology.executor.receive.buffer.size": 64,
-                   "topology.subprocess.timeout.secs": 2}),
-        ),
-    ));
-    let took = start.elapsed();
-    assert!(took < Duration::from_secs(20), "took {took:?}");
-    let m = &stalled.message;
-    assert!(m.contains("the cycle double -> double"), "{m}");
-    assert!(m.contains("topology.executor.receive.buffer.size"), "{m}");
-    assert_eq!(stalled.summary.stop_reason, "failed");
-    assert_eq!(stalled.summary.failure.as_deref(), Some(m.as_str()));
-    // What the bolt was sent and did not answer is bounded by its queue, the pipe and the
-    // runner's read-ahead, not by the doubling.
-    let c = stalled
-        .summary
-        .components
-        .iter()
-        .find(|c| c.id == "double")
-        .unwrap();
-    let open = c.received - c.acked - c.failed;
-    eprintln!("stopped after {took:?}: {m}\n{c:?}");
-    assert!(open < 10_000, "{c:?}");
-    let mut pids = s.pids();
-    pids.extend(d.pids());
-    assert_all_dead(&pids);
-}
-
-#[test]
-fn a_cycle_that_drains_runs_through_full_queues() {
-    // Each tuple goes round the `loop` bolt i times, through a queue of 4: the queue is full
-    // again and again, yet every tree completes.
-    let (s, l) = (Rec::new("loop-spout"), Rec::new("loop-bolt"));
-    let t = self_loop("loop", 2, &l, &s, 60);
-    let summary = runner::run(
-        &t,
-        &opts(
-            6.0,
-            json!({"topology.executor.receive.buffer.size": 4,
-                   "topology.subprocess.timeout.secs": 2}),
-        ),
-    )
-    .unwrap();
-    let by = |id: &str| summary.components.iter().find(|c| c.id == id).unwrap();
-    assert_eq!(
-        (by("sentences").acked, by("sentences").failed),
-        (60, 0),
-        "{summary:?}"
-    );
-    // 60 from the spout, then sum(0..60) rounds.
-    assert_eq!(
-        by("loop").received,
-        60 + (0..60).sum::<u64>(),
-        "{summary:?}"
-    );
-    assert!(summary.stop.drained, "{summary:?}");
 }
 
 /// The words a 3-task `sink` got from a 30-tuple spout through a shuffle grouping, by task,

@@ -272,10 +272,10 @@ fn submit_list_kill_on_a_real_storm_cluster() {
         return;
     }
     // The same in-process lock as the LocalCluster tests, plus a cross-process flock.
-    let _guard = crate::storm_interop::storm_lock();
+    let _guard = crate::storm_support::storm_lock();
     let _lock = storm_lock();
     let test_start = Instant::now();
-    crate::storm_interop::ensure_binaries();
+    crate::storm_support::ensure_binaries();
     let work = target_dir().join("storm-cluster-test");
     let _ = fs::remove_dir_all(&work);
     let project = work.join("project");

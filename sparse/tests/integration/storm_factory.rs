@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::storm_interop::{storm_available, storm_deps};
+use crate::storm_support::{storm_available, storm_deps};
 
 const TOPOLOGY: &str = r#"(ns fac (:use [streamparse.specs]))
 (jvm-object "timeout" {:class "java.time.Duration" :factory "FACTORY" :factory-args [5]})

@@ -21,7 +21,7 @@ use sparse_protocol::frame::FrameReader;
 
 use crate::repo_root;
 use crate::run_wordcount::TempDir;
-use crate::storm_interop::{storm_available, storm_deps};
+use crate::storm_support::{storm_available, storm_deps};
 
 /// Compiles the serializer and the check program into `dir`; returns the classpath.
 fn compile(dir: &Path) -> String {
@@ -309,7 +309,7 @@ fn extract(zip_path: &Path, prefix: &str, dir: &Path) {
 /// is counted with none failed.
 #[test]
 fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
-    use crate::storm_interop::{
+    use crate::storm_support::{
         assert_fast_wire, counted_words, ensure_binaries, flux_core_jar, of, sparse_jar,
         storm_lock, task_logs,
     };

@@ -13,7 +13,7 @@ use sparse_protocol::json::write_storm_style;
 
 use crate::repo_root;
 use crate::run_wordcount::TempDir;
-use crate::storm_interop::{storm_available, storm_deps};
+use crate::storm_support::{storm_available, storm_deps};
 
 /// Texts generated from the seed.
 const GENERATED: usize = 5000;

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 
 use crate::repo_root;
 use crate::run_wordcount::{TempDir, ensure_release_binaries, target_dir};
-use crate::storm_interop::{of, storm_available, storm_deps, storm_lock, task_logs};
+use crate::storm_support::{of, storm_available, storm_deps, storm_lock, task_logs};
 
 pub(crate) const TOPO: &str = "kafka_wordcount";
 pub(crate) const GROUP: &str = "kafka-wordcount";
@@ -167,7 +167,7 @@ fn storm_kafka_wordcount_counts_every_record_once() {
 
     let logs = tmp.0.join("logs");
     std::fs::create_dir_all(&logs).unwrap();
-    let flux = crate::storm_interop::flux_core_jar(&deps);
+    let flux = crate::storm_support::flux_core_jar(&deps);
     let jar = tmp.0.join("kafka_wordcount.jar");
     let opts = [
         format!("streamparse.log.path={}", logs.display()),
