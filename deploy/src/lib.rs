@@ -25,4 +25,5 @@
 //! ```
 
 pub mod jar;
+pub mod local;
 pub mod storm;

@@ -57,8 +57,8 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
     for c in &topology.components {
         if let Exec::Java(def) = &c.exec {
             return Err(RunError::Setup(format!(
-                "component `{}` is the JVM class `{}`; `sparse run` only runs multi-lang (shell) components without a JVM: \
-                 run this topology in Storm's LocalCluster with `sparse jar` and storm/run-local.sh (see README, \"Reading from Kafka\")",
+                "component `{}` is the JVM class `{}`; the local runner only runs multi-lang (shell) components: \
+                 `sparse run` runs such a topology in Storm's LocalCluster instead (see README, \"Reading from Kafka\")",
                 c.id, def.class_name
             )));
         }

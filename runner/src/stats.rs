@@ -107,6 +107,9 @@ pub struct ComponentStats {
     pub ticks: u64,
     /// Spouts: complete latency (emit to ack).
     pub latency: Histogram,
+    /// Spouts: a mean complete latency reported by Storm (`sparse run` on LocalCluster),
+    /// used when `latency` holds nothing; Storm gives no percentile with it.
+    pub reported_latency_mean_ms: Option<f64>,
 }
 
 /// One component in the JSON summary.
@@ -147,7 +150,9 @@ impl ComponentStats {
             failed: self.failed,
             received: self.received,
             ticks: self.ticks,
-            complete_latency_mean_ms: lat.then(|| self.latency.mean_ms()),
+            complete_latency_mean_ms: lat.then(|| self.latency.mean_ms()).or(self
+                .reported_latency_mean_ms
+                .filter(|_| self.kind == "spout" && self.latency.count() == 0)),
             complete_latency_p99_ms: lat.then(|| self.latency.quantile_ms(0.99)),
         }
     }

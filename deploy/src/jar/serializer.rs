@@ -39,7 +39,7 @@ pub const CONF_KEY: &str = "topology.multilang.serializer";
 #[derive(Debug, thiserror::Error)]
 pub enum SerializerError {
     /// `javac` could not be run.
-    #[error("cannot run {javac} (a JDK is needed to build the fast-wire serializer): {source}")]
+    #[error("cannot run {javac} (a JDK is needed to compile sparse's Java classes): {source}")]
     NoJavac {
         /// The program tried.
         javac: String,
@@ -48,7 +48,7 @@ pub enum SerializerError {
     },
     /// `javac` failed.
     #[error(
-        "javac failed on the fast-wire serializer against the Storm classpath {classpath}:\n{stderr}"
+        "javac failed on sparse's Java classes against the Storm classpath {classpath}:\n{stderr}"
     )]
     Javac {
         /// The classpath used.
@@ -83,15 +83,7 @@ pub fn storm_classpath(project_root: &Path) -> Option<String> {
     if let Some(h) = std::env::var_os("STORM_HOME") {
         dirs.push(Path::new(&h).join("lib"));
     }
-    if let Some(storm) = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("storm"))
-            .find(|p| p.is_file())
-    }) && let Ok(real) = std::fs::canonicalize(storm)
-        && let Some(home) = real.parent().and_then(Path::parent)
-    {
-        dirs.push(home.join("lib"));
-    }
+    dirs.extend(storm_command_lib());
     if let Some(fc) = super::find_flux_core(project_root) {
         // A Maven repository keeps each artifact in its own folder: look beside it.
         if let Some(v) = fc
@@ -113,7 +105,23 @@ pub fn storm_classpath(project_root: &Path) -> Option<String> {
         .map(|d| format!("{}/*", d.display()))
 }
 
+/// The `lib/` of the Storm distribution whose `storm` command is on `PATH`.
+pub(crate) fn storm_command_lib() -> Option<PathBuf> {
+    let storm = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("storm"))
+            .find(|p| p.is_file())
+    })?;
+    let real = std::fs::canonicalize(storm).ok()?;
+    Some(real.parent()?.parent()?.join("lib"))
+}
+
 fn storm_client_jar(dir: &Path) -> Option<PathBuf> {
+    jar_in(dir, "storm-client")
+}
+
+/// A jar in `dir` whose name starts with `prefix`.
+pub(crate) fn jar_in(dir: &Path, prefix: &str) -> Option<PathBuf> {
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
@@ -121,7 +129,7 @@ fn storm_client_jar(dir: &Path) -> Option<PathBuf> {
         .find(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("storm-client") && n.ends_with(".jar"))
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".jar"))
         })
 }
 
@@ -153,12 +161,28 @@ fn storm_release(classpath: &str) -> Option<u32> {
 
 /// Compiles [`SOURCE`] against `classpath` and returns the class file's bytes.
 pub fn compile(classpath: &str) -> Result<Vec<u8>, SerializerError> {
-    // A private folder for javac's input and output, removed on drop.
-    let tmp = tempfile::Builder::new()
-        .prefix("sparse-serializer-")
+    let out = compile_sources(classpath, &[("SparseSerializer.java", SOURCE)])?;
+    Ok(std::fs::read(out.path().join(CLASS_ENTRY))?)
+}
+
+/// Compiles Java `sources` (file name, text) with `javac` against `classpath`, for the Java
+/// release Storm's classes were built for, into a private temporary folder (the classes
+/// under their package folders), removed when the returned value drops.
+pub(crate) fn compile_sources(
+    classpath: &str,
+    sources: &[(&str, &str)],
+) -> Result<tempfile::TempDir, SerializerError> {
+    // Private folders for javac's input (removed here) and output (removed on drop).
+    let src = tempfile::Builder::new().prefix("sparse-javac-").tempdir()?;
+    let classes = tempfile::Builder::new()
+        .prefix("sparse-classes-")
         .tempdir()?;
-    let src = tmp.path().join("SparseSerializer.java");
-    std::fs::write(&src, SOURCE)?;
+    let mut files = Vec::new();
+    for (name, text) in sources {
+        let f = src.path().join(name);
+        std::fs::write(&f, text)?;
+        files.push(f);
+    }
     let javac = javac_binary();
     let mut cmd = Command::new(&javac);
     if let Some(r) = storm_release(classpath) {
@@ -169,8 +193,8 @@ pub fn compile(classpath: &str) -> Result<Vec<u8>, SerializerError> {
         .arg("-cp")
         .arg(classpath)
         .arg("-d")
-        .arg(tmp.path())
-        .arg(&src)
+        .arg(classes.path())
+        .args(&files)
         .output()
         .map_err(|source| SerializerError::NoJavac {
             javac: javac.display().to_string(),
@@ -182,5 +206,5 @@ pub fn compile(classpath: &str) -> Result<Vec<u8>, SerializerError> {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         });
     }
-    Ok(std::fs::read(tmp.path().join(CLASS_ENTRY))?)
+    Ok(classes)
 }

@@ -387,6 +387,10 @@ pub fn summary_table_at(stats: &[ComponentStats], width: Option<usize>, utf8: bo
                     format!("{:.2}", c.latency.mean_ms()),
                     format!("{:.2}", c.latency.quantile_ms(0.99)),
                 ),
+                ("spout", _) if c.reported_latency_mean_ms.is_some() => (
+                    format!("{:.2}", c.reported_latency_mean_ms.unwrap_or_default()),
+                    "n/a".into(),
+                ),
                 _ => ("-".into(), "-".into()),
             };
             let (received, ticks) = if c.kind == "spout" {

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{BuildArgs, CliError, CliResult, CommonArgs, EXIT_USAGE};
-use sparse_deploy::jar::{self, JarRequest};
+use sparse_deploy::jar;
 
 /// Exit status: the release build failed.
 pub const EXIT_BUILD_FAILED: i32 = crate::cli::EXIT_BUILD_FAILED;
@@ -42,7 +42,7 @@ pub struct Args {
 /// Runs `sparse jar`.
 pub fn exec(args: Args) -> CliResult {
     let cwd = super::cwd()?;
-    let resolved = super::resolve_checked(&args.common, &cwd, false)?;
+    let resolved = super::resolve_checked(&args.common, &cwd)?;
     let topology = &resolved.opened.topology;
     let root = resolved.opened.project.root.clone();
     let built = super::build_and_choose(
@@ -76,17 +76,7 @@ pub fn exec(args: Args) -> CliResult {
         }
         found
     };
-    let mut req = JarRequest::new(
-        topology.clone(),
-        resolved.options.clone(),
-        built.dir.clone(),
-        output,
-    );
-    req.flux_core = flux_core;
-    req.host = built.host.map(|h| h.path);
-    req.serializer_class = super::fast_wire_class(&root, args.json_wire, &req.conf);
-    req.jvm_jars = super::resolve_jvm_jars(&resolved.opened.project, topology)?;
-    let out = super::build_jar(&req)?;
+    let out = super::make_jar(&resolved, built, output, flux_core, args.json_wire)?;
     let size = std::fs::metadata(&out.jar).map(|m| m.len()).unwrap_or(0);
     log::info!(
         "{} ({:.1} MiB, {} entries): sparse-host and plugins {} as above; flux-core {}; Flux YAML {}",

@@ -35,7 +35,8 @@ registry! {
     Check => check,
     /// Draw a topology as SVG (or Graphviz DOT).
     Visualize => visualize,
-    /// Run the topology locally, without a JVM, for -t seconds or until Ctrl-C.
+    /// Run the topology locally for -t seconds or until Ctrl-C: without a JVM, or in
+    /// Storm's LocalCluster when it has JVM components.
     Run => run,
     /// Create a new project folder with a Rust spout and bolt that `sparse run` runs at once.
     Quickstart => quickstart,
@@ -164,12 +165,11 @@ pub fn open(
 }
 
 /// Resolves the project, environment and options from the common flags (printing config
-/// warnings and notes on stderr), then checks the topology against Storm's rules, and with
-/// `local` also what the local runner cannot run. Every problem found is one error.
+/// warnings and notes on stderr), then checks the topology against Storm's rules. Every
+/// problem found is one error.
 pub fn resolve_checked(
     common: &crate::cli::CommonArgs,
     cwd: &std::path::Path,
-    local: bool,
 ) -> Result<sparse_project::Resolved, crate::cli::CliError> {
     use sparse_topology::validate;
     let resolved = sparse_project::resolve(&common.selection(), cwd)?;
@@ -182,30 +182,11 @@ pub fn resolve_checked(
     for w in &resolved.opened.warnings {
         log::warn!("{w}");
     }
-    let topology = &resolved.opened.topology;
-    let mut problems = validate::validate(topology);
-    if local {
-        problems.extend(validate::local_blockers(topology));
-    }
+    let problems = validate::validate(&resolved.opened.topology);
     if problems.is_empty() {
         return Ok(resolved);
     }
-    let mut lines: Vec<String> = problems.iter().map(|d| format!("error: {d}")).collect();
-    let has_jvm = topology
-        .components
-        .iter()
-        .any(|c| matches!(c.exec, sparse_topology::model::Exec::Java(_)));
-    if local && has_jvm {
-        // sparse run stays JVM-free; say where such a topology does run.
-        let name = &topology.name;
-        lines.push(format!(
-            "hint: `sparse run` does not start a JVM; run this topology in Storm's \
-             LocalCluster instead: `sparse jar -n {name}`, then `storm local \
-             target/sparse/{name}.jar org.apache.storm.flux.Flux --resource /{name}.yaml` \
-             (or, in the sparse repository, `storm/run-local.sh target/sparse/{name}.yaml \
-             target/sparse/{name}.jar`)"
-        ));
-    }
+    let lines: Vec<String> = problems.iter().map(|d| format!("error: {d}")).collect();
     Err(crate::cli::CliError::new(
         crate::cli::EXIT_TOPOLOGY,
         lines.join("\n"),
@@ -337,6 +318,31 @@ pub fn build_and_choose(
     })
 }
 
+/// Builds the topology jar of `sparse jar` (also `sparse run` on LocalCluster): the build's
+/// host and plugins, flux-core, the fast-wire serializer unless `json_wire`, and the
+/// topology's JVM dependencies.
+pub fn make_jar(
+    resolved: &sparse_project::Resolved,
+    built: Built,
+    output: std::path::PathBuf,
+    flux_core: Option<std::path::PathBuf>,
+    json_wire: bool,
+) -> Result<sparse_deploy::jar::JarOutput, crate::cli::CliError> {
+    let topology = &resolved.opened.topology;
+    let root = &resolved.opened.project.root;
+    let mut req = sparse_deploy::jar::JarRequest::new(
+        topology.clone(),
+        resolved.options.clone(),
+        built.dir.clone(),
+        output,
+    );
+    req.flux_core = flux_core;
+    req.host = built.host.map(|h| h.path);
+    req.serializer_class = fast_wire_class(root, json_wire, &req.conf);
+    req.jvm_jars = resolve_jvm_jars(&resolved.opened.project, topology)?;
+    build_jar(&req)
+}
+
 /// Builds the topology jar, printing its warnings; errors map to exit codes (I/O, topology,
 /// usage for a missing sparse-host or plugin).
 pub fn build_jar(
@@ -449,6 +455,8 @@ pub(crate) fn fast_wire_class(
         }
     }
 }
+
+pub mod run_storm;
 
 #[cfg(test)]
 mod tests {

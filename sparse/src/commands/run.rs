@@ -1,6 +1,8 @@
 //! `sparse run`: build the project (`cargo build --profile release`, or the `--profile`
 //! given, e.g. `dev` for a debug build), then run the topology locally with the JVM-free
-//! runner ([`sparse_runner`]) for `-t` seconds or until Ctrl-C.
+//! runner ([`sparse_runner`]) for `-t` seconds or until Ctrl-C. A topology that runner
+//! cannot host (a JVM component, a custom grouping) runs in Storm's LocalCluster instead,
+//! and says so first ([`super::run_storm`]).
 //!
 //! The tasks load their plugins from that profile's build folder (`target/release`,
 //! `target/debug`...), never from another profile's. The `sparse-host` is the project's own
@@ -81,11 +83,26 @@ impl From<JsonStyleArg> for runner::wire::JsonStyle {
     }
 }
 
+/// A flag that SIGINT (Ctrl-C) and SIGTERM set.
+fn catch_signals() -> Result<Arc<AtomicBool>, CliError> {
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, interrupt.clone())
+            .map_err(|e| CliError::new(EXIT_IO, format!("error: cannot handle signals: {e}")))?;
+    }
+    Ok(interrupt)
+}
+
 /// Runs `sparse run`.
 pub fn exec(args: Args) -> CliResult {
     let cwd = super::cwd()?;
-    let resolved = super::resolve_checked(&args.common, &cwd, true)?;
+    let resolved = super::resolve_checked(&args.common, &cwd)?;
     let topology = &resolved.opened.topology;
+    let why = super::run_storm::blockers(topology);
+    if !why.is_empty() {
+        let interrupt = catch_signals()?;
+        return super::run_storm::exec(&args, &resolved, &why, &interrupt);
+    }
     let root = resolved.opened.project.root.clone();
 
     let mut opts = RunOptions::new(&root);
@@ -131,12 +148,7 @@ pub fn exec(args: Args) -> CliResult {
     opts.host_binary = built.host.map(|h| h.path);
     opts.plugin_dir = Some(built.dir);
 
-    let interrupt = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, interrupt.clone())
-            .map_err(|e| CliError::new(EXIT_IO, format!("error: cannot handle signals: {e}")))?;
-    }
-    opts.interrupt = interrupt;
+    opts.interrupt = catch_signals()?;
     match runner::run(topology, &opts) {
         Ok(s) => {
             log::info!(

@@ -179,7 +179,7 @@ fn hook_list<'a>(
 /// Runs `sparse submit`.
 pub fn exec(args: Args) -> CliResult {
     let cwd = super::cwd()?;
-    let resolved = super::resolve_checked(&args.common, &cwd, false)?;
+    let resolved = super::resolve_checked(&args.common, &cwd)?;
     let topology = &resolved.opened.topology;
     let project = &resolved.opened.project;
     let root = project.root.clone();

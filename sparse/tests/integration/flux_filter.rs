@@ -1,8 +1,8 @@
 //! `${...}` in a Flux YAML topology, through the `sparse` binary in a project made by
 //! `sparse quickstart`: without `--filter`/`--env-filter` the text is kept and every
 //! placeholder is reported; with them it is substituted as Flux does, so `check` sees the
-//! values Flux would build with. The same project's JVM spout makes `sparse run` refuse,
-//! saying where such a topology runs.
+//! values Flux would build with. The same project's JVM spout makes `sparse run` say it
+//! runs the topology in Storm's LocalCluster.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -145,10 +145,11 @@ fn placeholders_are_reported_or_substituted_like_flux() {
     assert!(err.contains("nope.properties"), "{err}");
 }
 
-/// `sparse run` stays JVM-free: a topology with a JVM spout is refused before anything is
-/// built or started, naming the component and the LocalCluster commands that run it.
+/// `sparse run` on a topology with a JVM spout says first that it runs it in Storm's
+/// LocalCluster and why; with no Storm jars to be found, it stops there, naming every place
+/// it looked (the full run is `quickstart_storm::quickstart_project_runs_a_jvm_spout_in_local_cluster`).
 #[test]
-fn run_refuses_a_jvm_component_and_says_where_it_runs() {
+fn run_of_a_jvm_component_announces_local_cluster_and_names_missing_storm_jars() {
     let root = project("flux-filter-run");
     let o = sparse(
         &root,
@@ -163,18 +164,27 @@ fn run_refuses_a_jvm_component_and_says_where_it_runs() {
             "--time",
             "1",
         ],
-        &[("SPARSE_FILTER_GREETING", "hi")],
+        &[
+            ("SPARSE_FILTER_GREETING", "hi"),
+            ("STORM_HOME", "/nonexistent/storm"),
+            ("SPARSE_STORM_CLASSPATH", ""),
+            ("PATH", "/usr/bin:/bin"),
+        ],
     );
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("component `words`: JVM class `org.apache.storm.testing.TestWordSpout` cannot run in the local runner"),
+        err.contains("`sparse run` runs this topology in Storm's LocalCluster (a JVM)")
+            && err.contains(
+                "component `words`: JVM class `org.apache.storm.testing.TestWordSpout` cannot run in the local runner"
+            ),
         "{err}"
     );
     assert!(
-        err.contains("hint: `sparse run` does not start a JVM")
-            && err.contains("`sparse jar -n filtered`")
-            && err.contains("storm local target/sparse/filtered.jar org.apache.storm.flux.Flux --resource /filtered.yaml"),
+        err.contains("error: no Storm jars to run LocalCluster with")
+            && err.contains("SPARSE_STORM_CLASSPATH (not set)")
+            && err.contains("/nonexistent/storm/lib (no storm-server jar)")
+            && err.contains("storm/target/deps-*/lib (none)"),
         "{err}"
     );
 }

@@ -533,3 +533,137 @@ fn quickstart_project_jar_refuses_a_plugin_of_another_abi() {
     );
     assert!(!out.exists(), "a jar was written");
 }
+
+/// Processes whose command line or working directory is under `dir`.
+fn processes_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let needle = dir.to_string_lossy().into_owned();
+    for e in fs::read_dir("/proc").unwrap().flatten() {
+        let p = e.path();
+        if !e
+            .file_name()
+            .to_string_lossy()
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let cmd = fs::read(p.join("cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+            .unwrap_or_default();
+        let cwd = fs::read_link(p.join("cwd")).unwrap_or_default();
+        if cmd.contains(&needle) || cwd.starts_with(dir) {
+            found.push(format!(
+                "{}: {cmd} (in {})",
+                e.file_name().to_string_lossy(),
+                cwd.display()
+            ));
+        }
+    }
+    found
+}
+
+/// `sparse run` on a topology with a JVM spout (Storm's `TestWordSpout`) feeding the
+/// project's Rust counter: it says it runs the topology in Storm's LocalCluster, runs it
+/// from Storm's jars for the time asked, reports Storm's counts in the summary JSON, and
+/// leaves no JVM or `sparse-host` behind.
+#[test]
+fn quickstart_project_runs_a_jvm_spout_in_local_cluster() {
+    if !storm_available("quickstart_project_runs_a_jvm_spout_in_local_cluster") {
+        return;
+    }
+    let p = project();
+    let deps = storm_deps();
+    fs::write(
+        p.root.join("topologies/jvm_words.yaml"),
+        format!(
+            r#"name: jvm_words
+config:
+  sparse.jvm.outputs: {{words: {{default: [word]}}}}
+spouts:
+  - id: words
+    className: org.apache.storm.testing.TestWordSpout
+    parallelism: 1
+bolts:
+  - id: counter
+    className: org.apache.storm.flux.wrappers.bolts.FluxShellBolt
+    constructorArgs: [["sparse-host", "--component", "{NAME}::WordCounter"], ["word", "count"]]
+    parallelism: 2
+streams:
+  - from: words
+    to: counter
+    grouping:
+      type: FIELDS
+      args: ["word"]
+"#
+        ),
+    )
+    .unwrap();
+    let tmp = TempDir::new("qs-jvm-run");
+    let summary = tmp.0.join("summary.json");
+    let t = Instant::now();
+    let o = {
+        let _g = storm_lock();
+        p.sparse(&["run", "-n", "jvm_words", "--time", "20", "--summary-json"])
+            .arg(&summary)
+            .env("STORM_HOME", &deps)
+            .env_remove("SPARSE_STORM_CLASSPATH")
+            .output()
+            .unwrap()
+    };
+    eprintln!(
+        "sparse run on LocalCluster (with cargo build) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(o.status.success(), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`sparse run` runs this topology in Storm's LocalCluster (a JVM)")
+            && err.contains(
+                "JVM class `org.apache.storm.testing.TestWordSpout` cannot run in the local runner"
+            )
+            && err.contains("submitted to LocalCluster as jvm_words-"),
+        "{err}"
+    );
+    assert!(!err.contains("Halting process"), "{err}");
+    let s: Value = serde_json::from_slice(&fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(s["engine"], "storm-local-cluster", "{s}");
+    assert_eq!(s["stop_reason"], "duration", "{s}");
+    assert_eq!(s["failure"], Value::Null, "{s}");
+    let comp = |id: &str| {
+        s["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {s}"))
+            .clone()
+    };
+    let (words, counter) = (comp("words"), comp("counter"));
+    assert_eq!(
+        (words["kind"].as_str(), words["tasks"].as_u64()),
+        (Some("spout"), Some(1))
+    );
+    assert_eq!(
+        (counter["kind"].as_str(), counter["tasks"].as_u64()),
+        (Some("bolt"), Some(2))
+    );
+    let emitted = words["emitted"].as_u64().unwrap();
+    let received = counter["received"].as_u64().unwrap();
+    eprintln!(
+        "LocalCluster run: spout emitted {emitted}, counter received {received}, acked {}",
+        counter["acked"]
+    );
+    assert!(emitted > 0 && received > 0, "{s}");
+    assert!(counter["acked"].as_u64().unwrap() > 0, "{s}");
+    // The counter emits one (word, count) per word it receives.
+    assert!(counter["emitted"].as_u64().unwrap() > 0, "{s}");
+    // The summary table, on stdout.
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("counter") && out.contains("words"), "{out}");
+    // Nothing left running from the run folder.
+    let run_dir = p.target.join("sparse/run/jvm_words");
+    assert!(run_dir.join("storm.log").is_file());
+    let left = processes_under(&run_dir);
+    assert!(left.is_empty(), "left running: {left:#?}");
+}
