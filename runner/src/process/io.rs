@@ -63,15 +63,71 @@ pub enum Event {
 
 #[derive(Default)]
 struct Lanes {
+    /// The unwritten end of frames the engine began writing itself (written first, before
+    /// anything queued after them).
+    rest: Vec<u8>,
     heartbeat: bool,
     priority: Vec<u8>,
     tuples: Vec<u8>,
     closed: bool,
+    /// The writer thread took the lanes and is writing them.
+    busy: bool,
+    /// The task's stdin (non-blocking), shared with the writer thread; `None` once the
+    /// writer has ended (its copy is then the last, and dropping it closes the pipe).
+    stdin: Option<Arc<ChildStdin>>,
+}
+
+impl Lanes {
+    /// Nothing queued or being written: a frame may go straight to the pipe.
+    fn idle(&self) -> bool {
+        !self.busy
+            && !self.heartbeat
+            && !self.closed
+            && self.rest.is_empty()
+            && self.priority.is_empty()
+            && self.tuples.is_empty()
+            && self.stdin.is_some()
+    }
+
+    /// Writes what `lane` holds to the pipe without blocking, as far as the pipe takes
+    /// it; a partly written frame's end moves to `rest`. True when all of it was written
+    /// (nothing is left for the writer thread).
+    fn write_direct(&mut self, lane: fn(&mut Lanes) -> &mut Vec<u8>) -> bool {
+        let Some(stdin) = self.stdin.clone() else {
+            return false;
+        };
+        let buf = lane(self);
+        let mut done = 0;
+        while done < buf.len() {
+            match (&*stdin).write(&buf[done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // A full pipe (EAGAIN) or an error: the writer thread takes over, and
+                // reports an error when it meets it again.
+                Err(_) => break,
+            }
+        }
+        if done == buf.len() {
+            buf.clear();
+            return true;
+        }
+        if done > 0 {
+            let rest = buf.split_off(done);
+            buf.clear();
+            self.rest = rest;
+        }
+        false
+    }
 }
 
 /// The queue in front of a task's stdin, shared by the engine (producer) and the writer
 /// thread (consumer).
-#[derive(Default)]
+///
+/// When nothing is queued or being written, a pushed frame is written straight to the
+/// (non-blocking) pipe by the pushing thread, as far as the pipe takes it, and the writer
+/// thread is not woken: the engine's answer reaches the task without a thread hop. What
+/// the pipe does not take is left to the writer thread, in order.
 pub struct WriterQueue {
     lanes: Mutex<Lanes>,
     cv: Condvar,
@@ -80,6 +136,20 @@ pub struct WriterQueue {
 }
 
 impl WriterQueue {
+    /// A queue in front of `stdin`, which it makes non-blocking.
+    pub(super) fn new(stdin: ChildStdin) -> std::io::Result<Self> {
+        rustix::io::ioctl_fionbio(&stdin, true)?;
+        Ok(WriterQueue {
+            lanes: Mutex::new(Lanes {
+                stdin: Some(Arc::new(stdin)),
+                ..Lanes::default()
+            }),
+            cv: Condvar::new(),
+            queued: AtomicUsize::new(0),
+            unwritten: AtomicUsize::new(0),
+        })
+    }
+
     /// Tuples queued and not yet taken by the writer (`topology.shellbolt.max.pending`
     /// applies to this).
     pub fn queued(&self) -> usize {
@@ -100,14 +170,32 @@ impl WriterQueue {
 
     /// Queues frames on the priority lane (task ids, spout commands).
     pub fn push_priority(&self, f: impl FnOnce(&mut Vec<u8>)) {
-        f(&mut self.lanes.lock().unwrap().priority);
+        let mut l = self.lanes.lock().unwrap();
+        let direct = l.idle();
+        f(&mut l.priority);
+        if direct && l.write_direct(|l| &mut l.priority) {
+            return;
+        }
+        drop(l);
         self.cv.notify_one();
     }
 
     /// Queues `n` tuple frames.
     pub fn push_tuples(&self, n: usize, f: impl FnOnce(&mut Vec<u8>)) {
         let mut l = self.lanes.lock().unwrap();
+        let direct = l.idle();
         f(&mut l.tuples);
+        if direct {
+            if l.write_direct(|l| &mut l.tuples) {
+                return;
+            }
+            if !l.rest.is_empty() {
+                // Partly in the pipe, the rest taken from the tuple lane: not queued.
+                drop(l);
+                self.cv.notify_one();
+                return;
+            }
+        }
         // Counted under the lock, so the writer takes the count with the bytes.
         self.queued.fetch_add(n, Ordering::Relaxed);
         self.unwritten.fetch_add(n, Ordering::AcqRel);
@@ -122,28 +210,72 @@ impl WriterQueue {
     }
 }
 
+/// Writes all of `buf` to the non-blocking `out`, waiting for room when the pipe is full.
+fn write_all(out: &ChildStdin, mut buf: &[u8]) -> std::io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, poll};
+    while !buf.is_empty() {
+        match (&*out).write(buf) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let mut fds = [PollFd::new(out, PollFlags::OUT)];
+                match poll(&mut fds, None) {
+                    Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Ends the writer: the queue lets go of stdin, so the writer's copy is the last one.
+struct Release<'a>(&'a WriterQueue);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut l) = self.0.lanes.lock() {
+            l.stdin = None;
+        }
+    }
+}
+
 pub(super) fn writer_loop(
     task: usize,
-    mut stdin: ChildStdin,
     q: Arc<WriterQueue>,
     events: Sender<Event>,
     style: JsonStyle,
     fast: Arc<AtomicBool>,
 ) {
+    let Some(stdin) = q.lanes.lock().unwrap().stdin.clone() else {
+        return;
+    };
+    let _release = Release(&q);
     let mut rng = Rng::from_entropy();
+    let mut rest = Vec::new();
     let mut prio = Vec::new();
     let mut tuples = Vec::new();
     let mut hb = Vec::new();
     loop {
         let (heartbeat, closed, taken) = {
             let mut l = q.lanes.lock().unwrap();
-            while !l.heartbeat && l.priority.is_empty() && l.tuples.is_empty() && !l.closed {
+            l.busy = false;
+            while !l.heartbeat
+                && l.rest.is_empty()
+                && l.priority.is_empty()
+                && l.tuples.is_empty()
+                && !l.closed
+            {
                 l = q.cv.wait(l).unwrap();
             }
+            std::mem::swap(&mut rest, &mut l.rest);
             std::mem::swap(&mut prio, &mut l.priority);
             std::mem::swap(&mut tuples, &mut l.tuples);
             let taken = q.queued.swap(0, Ordering::Relaxed);
             let h = std::mem::take(&mut l.heartbeat);
+            l.busy = true;
             (h, l.closed, taken)
         };
         hb.clear();
@@ -156,11 +288,11 @@ pub(super) fn writer_loop(
             };
             wire::heartbeat_on(on, &mut hb, rng.next_u64() as i64);
         }
-        for buf in [&hb, &prio, &tuples] {
+        for buf in [&rest, &hb, &prio, &tuples] {
             if buf.is_empty() {
                 continue;
             }
-            if let Err(e) = stdin.write_all(buf) {
+            if let Err(e) = write_all(&stdin, buf) {
                 let _ = events.send(Event::WriteFailed {
                     task,
                     error: e.to_string(),
@@ -169,11 +301,12 @@ pub(super) fn writer_loop(
             }
         }
         q.unwritten.fetch_sub(taken, Ordering::AcqRel);
+        rest.clear();
         prio.clear();
         tuples.clear();
         if closed {
             let l = q.lanes.lock().unwrap();
-            if l.priority.is_empty() && l.tuples.is_empty() {
+            if l.rest.is_empty() && l.priority.is_empty() && l.tuples.is_empty() {
                 return; // drops stdin: EOF for the component
             }
         }
@@ -331,5 +464,51 @@ pub(super) fn reader_loop(
             return;
         }
         credit.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Command, Stdio};
+
+    /// Frames pushed while the pipe is full (the first one only partly written straight to
+    /// it) reach the task whole and in order, and closing the queue closes the pipe.
+    #[test]
+    fn frames_reach_a_full_pipe_whole_and_in_order() {
+        let mut cat = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let q = Arc::new(WriterQueue::new(cat.stdin.take().unwrap()).unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let w = {
+            let q = q.clone();
+            let fast = Arc::new(AtomicBool::new(false));
+            std::thread::spawn(move || writer_loop(0, q, tx, JsonStyle::Storm, fast))
+        };
+        // Larger than any pipe buffer: `cat` cannot take it all before we push the rest.
+        let big: Vec<u8> = (0..4 << 20).map(|i| (i % 251) as u8).collect();
+        q.push_priority(|b| b.extend_from_slice(&big));
+        let mut want = big.clone();
+        for i in 0..1000u32 {
+            let frame = format!("tuple {i}\n");
+            q.push_tuples(1, |b| b.extend_from_slice(frame.as_bytes()));
+            want.extend_from_slice(frame.as_bytes());
+        }
+        q.close();
+        let mut got = Vec::new();
+        cat.stdout.take().unwrap().read_to_end(&mut got).unwrap();
+        assert!(
+            got == want,
+            "{} bytes read, {} written",
+            got.len(),
+            want.len()
+        );
+        assert!(cat.wait().unwrap().success());
+        w.join().unwrap();
+        assert!(rx.try_recv().is_err(), "no write failure");
+        assert_eq!(q.unwritten(), 0);
     }
 }

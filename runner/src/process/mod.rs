@@ -6,9 +6,12 @@
 //!   them to the engine in batches (one channel send per burst of buffered input); after a
 //!   pid reply that accepts the fast wire it reads binary frames instead (see
 //!   [`crate::wire`]), decoded into the same messages;
-//! * a **writer** thread owns stdin and drains a [`WriterQueue`] with Storm's priority:
+//! * a **writer** thread drains a [`WriterQueue`] in front of stdin with Storm's priority:
 //!   heartbeat, then task-id lists and commands, then tuples; it writes each lane as one
-//!   `write` and so flushes exactly when it is about to block on an empty queue;
+//!   `write` and so flushes exactly when it is about to block on an empty queue. When the
+//!   queue is empty and the writer idle, the engine writes a frame straight to the
+//!   (non-blocking) pipe instead, and leaves what the pipe does not take to the writer:
+//!   the answer to a task then costs no thread hop;
 //! * a **stderr** thread echoes lines prefixed `[component:task]` and keeps the last ones
 //!   for failure reports; a line longer than [`STDERR_LINE_MAX`] is cut there and marked,
 //!   the rest of it dropped.
@@ -111,7 +114,7 @@ pub fn spawn(
     let stdin = child.stdin.take().expect("piped");
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
-    let writer = Arc::new(WriterQueue::default());
+    let writer = Arc::new(WriterQueue::new(stdin)?);
     writer.push_priority(|b| b.extend_from_slice(&spec.handshake));
     let tail = Arc::new(if spec.capture_stderr {
         StderrTail::capturing()
@@ -128,7 +131,7 @@ pub fn spawn(
         threads.push(
             std::thread::Builder::new()
                 .name(name("w"))
-                .spawn(move || writer_loop(i, stdin, q, ev, style, f))?,
+                .spawn(move || writer_loop(i, q, ev, style, f))?,
         );
     }
     let credit = Arc::new(Credit::default());
