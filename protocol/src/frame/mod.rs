@@ -6,11 +6,18 @@
 //! in any number of `read()` calls. `end ` or `END` is not a terminator. A message that is
 //! empty or blank is an error, as is end of input in the middle of a message.
 //!
+//! [`FrameReader`] pulls from a blocking stream; [`FrameBuffer`] is the same rules for a
+//! reader that polls non-blocking pipes and takes what each `read` brings.
+//!
 //! The reader never validates JSON; the caller parses the frame it gets back. It does check
 //! UTF-8 (see [`FrameReader::read_frame_str`]) because the protocol is UTF-8 on both sides.
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
+
+mod buffer;
+
+pub use buffer::{Fill, FrameBuffer};
 
 /// The terminator written after every message.
 pub const TERMINATOR: &[u8] = b"\nend\n";

@@ -1,18 +1,19 @@
 //! The central engine thread: Storm's executors, acker and timers for every task.
 //!
 //! It owns all mutable runtime state (routing, the XOR ledger, spout pending maps, bolt
-//! input maps, counters), so none of it needs locks. Task I/O threads feed it [`Event`]s
-//! over one channel; it answers by queueing frames on each task's [`WriterQueue`](super::process::WriterQueue). Timers
-//! (heartbeats, liveness, ticks, timeout rotation, display, stop) are checked between
-//! events, which the engine polls for briefly before it sleeps on the channel with
-//! `recv_timeout` (an answer that comes within that costs no wake-up).
+//! input maps, counters), so none of it needs locks. It reads every task's stdout itself:
+//! one `poll` over all the pipes wakes it, and each pipe that has bytes is read once and
+//! decoded into [`Event`]s (writer threads report a broken stdin over a channel). It
+//! answers by queueing frames on each task's [`WriterQueue`](super::process::WriterQueue),
+//! written straight to the pipe when the task's writer is idle. Timers (heartbeats,
+//! liveness, ticks, timeout rotation, display, stop) are checked between polls.
 //!
 //! # Bounded queues and backpressure
 //! Each bolt task's receive queue (tuples routed to it and not yet written to its stdin,
 //! [`WriterQueue::unwritten`](super::process::WriterQueue::unwritten)) is bounded by
 //! `topology.executor.receive.buffer.size` (32768 by default, as in Storm 2.x). When an emit
 //! fills a destination's queue, the emitting task is *blocked*: its further messages are
-//! held (its reader stops reading, see [`Credit`](super::process::Credit), so the component
+//! held (its stdout is no longer read past a [`Credit`](super::process::Credit), so the component
 //! itself blocks on its stdout) until every queue it filled has room again. An emit is never
 //! refused, so a queue holds at most its bound plus one tuple per task feeding it.
 //! Spouts get no `next` while any bolt task has `topology.shellbolt.max.pending` tuples
@@ -43,7 +44,7 @@ mod timers;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
@@ -295,6 +296,8 @@ pub struct Engine {
     restyled: Vec<u8>,
     /// A fast-wire frame being built (reused).
     fast_frame: Vec<u8>,
+    /// What the last poll of the tasks' stdouts brought (reused).
+    ready: Vec<Event>,
     started: usize,
     /// Tasks blocked by backpressure.
     n_blocked: usize,
@@ -308,28 +311,57 @@ pub struct Engine {
 
 pub use messages::log_line;
 
-/// How long the engine polls its channel before it sleeps on it: a task's answer usually
-/// comes within this, and taking it without sleeping spares the reader thread a futex wake
-/// and the engine a context switch on every round trip.
+/// How long the engine keeps looking at the pipes (yielding the core between looks)
+/// before it sleeps in `poll`: a task's answer usually comes within this, and taking it
+/// without sleeping spares the engine a wake-up on every round trip (a spout's `next` →
+/// emit + `sync` is one).
 const SPIN: Duration = Duration::from_micros(50);
 
-/// The next event, waiting up to `timeout`: polled (yielding the core) for [`SPIN`] first.
-/// Nothing is lost or reordered: it is the same channel, read sooner.
-fn recv_soon(events: &Receiver<Event>, timeout: Duration) -> Result<Event, RecvTimeoutError> {
-    let start = Instant::now();
-    loop {
-        match events.try_recv() {
-            Ok(ev) => return Ok(ev),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                return Err(RecvTimeoutError::Disconnected);
+/// Waits up to `timeout` until a task's stdout has bytes (or has ended), then reads each
+/// such pipe once and appends what it brought to `out`. Tasks whose stdout is done, or
+/// whose [`Credit`](super::process::Credit) is used up, are not read.
+fn poll_stdouts(procs: &mut [TaskProcess], timeout: Duration, out: &mut Vec<Event>) {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let mut ready = Vec::new();
+    {
+        let mut fds = Vec::with_capacity(procs.len());
+        let mut which = Vec::with_capacity(procs.len());
+        for (i, p) in procs.iter().enumerate() {
+            if p.stdout.open() && !p.credit.exhausted() {
+                fds.push(PollFd::new(&p.stdout, PollFlags::IN));
+                which.push(i);
             }
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
         }
-        let spent = start.elapsed();
-        if spent >= SPIN.min(timeout) {
-            return events.recv_timeout(timeout.saturating_sub(spent));
+        let start = Instant::now();
+        loop {
+            let spent = start.elapsed();
+            let wait = if spent >= SPIN.min(timeout) {
+                timeout.saturating_sub(spent)
+            } else {
+                Duration::ZERO
+            };
+            let ts = Timespec {
+                tv_sec: wait.as_secs() as i64,
+                tv_nsec: i64::from(wait.subsec_nanos()),
+            };
+            match poll(&mut fds, Some(&ts)) {
+                Ok(0) if wait.is_zero() && spent < SPIN.min(timeout) => {
+                    std::thread::yield_now();
+                }
+                Ok(0) => return,
+                Ok(_) => break,
+                // EINTR (a signal: Ctrl-C) and the like: the caller's loop comes back.
+                Err(_) => return,
+            }
         }
-        std::thread::yield_now();
+        for (fd, &i) in fds.iter().zip(&which) {
+            if !fd.revents().is_empty() {
+                ready.push(i);
+            }
+        }
+    }
+    for i in ready {
+        procs[i].stdout.pump(out);
     }
 }
 
@@ -370,6 +402,7 @@ impl Engine {
             children: Vec::new(),
             restyled: Vec::new(),
             fast_frame: Vec::new(),
+            ready: Vec::new(),
             started: 0,
             n_blocked: 0,
             all_started: false,
@@ -423,22 +456,24 @@ impl Engine {
                     wake = wake.min(sp.backoff_until);
                 }
             }
-            match recv_soon(&events, wake.saturating_duration_since(now)) {
-                Ok(ev) => {
-                    self.handle(ev);
-                    // Drain what is already there before scheduling.
-                    for _ in 0..256 {
-                        if self.stop_reason.is_some() {
-                            break;
-                        }
-                        match events.try_recv() {
-                            Ok(ev) => self.handle(ev),
-                            Err(_) => break,
-                        }
-                    }
+            let mut ready = std::mem::take(&mut self.ready);
+            poll_stdouts(
+                &mut self.procs,
+                wake.saturating_duration_since(now),
+                &mut ready,
+            );
+            for ev in ready.drain(..) {
+                if self.stop_reason.is_some() {
+                    break;
                 }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {}
+                self.handle(ev);
+            }
+            self.ready = ready;
+            // Write failures, from the writer threads.
+            while self.stop_reason.is_none()
+                && let Ok(ev) = events.try_recv()
+            {
+                self.handle(ev);
             }
             let now = Instant::now();
             if self.n_blocked > 0 {

@@ -1,24 +1,26 @@
 //! A task's stdin and stdout: the [`WriterQueue`] in front of stdin and the writer thread
-//! that drains it with Storm's priorities, and the reader thread that decodes stdout frames
-//! into [`Event`]s for the engine, paced by a [`Credit`]. After a handshake reply that
-//! accepts the fast wire, the reader reads length-prefixed binary frames instead of JSON
-//! (decoded into the same messages) and the writer writes binary heartbeats.
+//! that drains it with Storm's priorities, and the [`StdoutReader`] with which the engine's
+//! own thread decodes stdout frames into [`Event`]s, paced by a [`Credit`]. After a
+//! handshake reply that accepts the fast wire, the reader reads length-prefixed binary
+//! frames instead of JSON (decoded into the same messages) and the writer writes binary
+//! heartbeats.
 
-use std::io::{Read, Write};
-use std::process::ChildStdin;
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::process::{ChildStdin, ChildStdout};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Condvar, Mutex};
 
 use sparse_protocol::fastwire;
-use sparse_protocol::frame::FrameReader;
+use sparse_protocol::frame::{Fill, FrameBuffer, FrameError};
 use sparse_protocol::shell::{self, ShellMsg};
 
 use crate::rng::Rng;
 use crate::wire::{self, JsonStyle, Wire};
 
-/// What a task's I/O threads tell the engine.
+/// What a task's stdout and its writer thread tell the engine.
 #[derive(Debug)]
 pub enum Event {
     /// The handshake reply.
@@ -313,164 +315,322 @@ pub(super) fn writer_loop(
     }
 }
 
-/// Flow control between a task's reader thread and the engine: the bytes of messages read
-/// and not yet handled. The reader stops reading stdout while they exceed
-/// [`Credit::LIMIT`]; the engine gives them back as it handles the messages, and holds them
-/// while the task is blocked by backpressure.
+/// Flow control between a task's stdout and the engine: the bytes of messages read and not
+/// yet handled. The engine stops reading a task's stdout while they exceed
+/// [`Credit::LIMIT`] (the component then blocks on a full pipe); it gives them back as it
+/// handles the messages, and holds them while the task is blocked by backpressure.
 #[derive(Debug, Default)]
 pub struct Credit {
     used: AtomicUsize,
-    closed: AtomicBool,
-    lock: Mutex<()>,
-    cv: Condvar,
 }
 
 impl Credit {
-    /// Bytes in flight per task before its reader waits (one message always passes).
+    /// Bytes in flight per task before its stdout is no longer read (one read's messages
+    /// always pass).
     pub const LIMIT: usize = 1 << 20;
     /// What each message counts on top of its length (its decoded form's overhead).
     pub const PER_MESSAGE: usize = 128;
 
-    /// Counts `n` bytes about to be sent to the engine.
+    /// Counts `n` bytes about to be handed to the engine.
     fn add(&self, n: usize) {
         self.used.fetch_add(n, Ordering::AcqRel);
     }
 
-    /// Waits while more than the limit is in flight (or until [`close`](Self::close)).
-    fn wait(&self) {
-        if self.used.load(Ordering::Acquire) < Self::LIMIT {
-            return;
-        }
-        let mut g = self.lock.lock().unwrap();
-        while self.used.load(Ordering::Acquire) >= Self::LIMIT
-            && !self.closed.load(Ordering::Acquire)
-        {
-            g = self.cv.wait(g).unwrap();
-        }
+    /// True while more than the limit is in flight: the task's stdout is not read.
+    pub fn exhausted(&self) -> bool {
+        self.used.load(Ordering::Acquire) >= Self::LIMIT
     }
 
     /// Gives back `n` bytes of handled messages.
     pub fn release(&self, n: usize) {
-        let prev = self.used.fetch_sub(n, Ordering::AcqRel);
-        if prev >= Self::LIMIT && prev - n < Self::LIMIT {
-            let _g = self.lock.lock().unwrap();
-            self.cv.notify_all();
-        }
+        self.used.fetch_sub(n, Ordering::AcqRel);
     }
 
     /// Bytes in flight.
     pub fn used(&self) -> usize {
         self.used.load(Ordering::Acquire)
     }
+}
 
-    /// Lets the reader go for good (the run is ending).
-    pub fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        let _g = self.lock.lock().unwrap();
-        self.cv.notify_all();
+/// Where a task's stdout is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the handshake reply (JSON).
+    Handshake,
+    /// JSON messages.
+    Json,
+    /// Fast-wire messages.
+    Fast,
+    /// End of input or an error was reported: nothing more is read.
+    Done,
+}
+
+/// A task's stdout, read by the engine's own thread: non-blocking, polled with every
+/// other task's, cut into messages by a [`FrameBuffer`] and decoded with Storm's rules
+/// (binary after a pid reply that accepts the fast wire). No thread per task and no
+/// channel hop: a message costs the engine one `poll` wake-up shared with every task that
+/// wrote meanwhile.
+pub struct StdoutReader {
+    task: usize,
+    out: ChildStdout,
+    frames: FrameBuffer,
+    phase: Phase,
+    /// Set when the fast wire was offered; the reply decides it (read by the writer).
+    fast_wire: Option<Arc<AtomicBool>>,
+    credit: Arc<Credit>,
+}
+
+impl StdoutReader {
+    /// Reads `out` (made non-blocking) for task `task`.
+    pub(super) fn new(
+        task: usize,
+        out: ChildStdout,
+        max_frame: usize,
+        credit: Arc<Credit>,
+        fast_wire: Option<Arc<AtomicBool>>,
+    ) -> std::io::Result<Self> {
+        rustix::io::ioctl_fionbio(&out, true)?;
+        let mut frames = FrameBuffer::new();
+        frames.set_max_frame(max_frame);
+        Ok(StdoutReader {
+            task,
+            out,
+            frames,
+            phase: Phase::Handshake,
+            fast_wire,
+            credit,
+        })
+    }
+
+    /// True while there is more to read: no end of input or error reported yet.
+    pub fn open(&self) -> bool {
+        self.phase != Phase::Done
+    }
+
+    /// Reads what the pipe holds (one `read`) and appends what it brought to `events`: the
+    /// handshake reply, then the decoded messages as one [`Event::Msgs`] (counted against
+    /// the task's [`Credit`]), and [`Event::Bad`] or [`Event::Eof`] last when the stream
+    /// ends or breaks the protocol (nothing is read after that).
+    pub fn pump(&mut self, events: &mut Vec<Event>) {
+        if self.phase == Phase::Done {
+            return;
+        }
+        let task = self.task;
+        let eof = match self.frames.fill(&mut self.out) {
+            Ok(Fill::Read(_)) => false,
+            Ok(Fill::WouldBlock) => return,
+            Ok(Fill::Eof) => true,
+            Err(e) => {
+                self.phase = Phase::Done;
+                events.push(Event::Bad {
+                    task,
+                    error: FrameError::Io(e).to_string(),
+                });
+                return;
+            }
+        };
+        let mut msgs = Vec::new();
+        let mut bytes = 0;
+        let mut end = None;
+        while end.is_none() {
+            match self.phase {
+                Phase::Handshake => match self.frames.next_json() {
+                    Ok(Some(frame)) => match std::str::from_utf8(frame) {
+                        Ok(s) => match shell::decode_pid(s) {
+                            Ok(pid) => {
+                                let fast = self.fast_wire.as_ref().is_some_and(|flag| {
+                                    let accepted = fastwire::offered(s);
+                                    flag.store(accepted, Ordering::Release);
+                                    accepted
+                                });
+                                self.phase = if fast { Phase::Fast } else { Phase::Json };
+                                events.push(Event::Pid { task, pid, fast });
+                            }
+                            Err(e) => {
+                                end = Some(Event::Bad {
+                                    task,
+                                    error: e.to_string(),
+                                })
+                            }
+                        },
+                        Err(e) => end = Some(bad_utf8(task, e)),
+                    },
+                    Ok(None) => break,
+                    Err(e) => {
+                        end = Some(Event::Bad {
+                            task,
+                            error: e.to_string(),
+                        })
+                    }
+                },
+                Phase::Json => match self.frames.next_json() {
+                    Ok(Some(frame)) => match std::str::from_utf8(frame) {
+                        Ok(s) => match shell::decode(s) {
+                            Ok(m) => {
+                                bytes += frame.len() + Credit::PER_MESSAGE;
+                                msgs.push(m);
+                            }
+                            Err(e) => {
+                                end = Some(Event::Bad {
+                                    task,
+                                    error: e.to_string(),
+                                })
+                            }
+                        },
+                        Err(e) => end = Some(bad_utf8(task, e)),
+                    },
+                    Ok(None) => break,
+                    Err(e) => {
+                        end = Some(Event::Bad {
+                            task,
+                            error: e.to_string(),
+                        })
+                    }
+                },
+                Phase::Fast => match self.frames.next_sized() {
+                    Ok(Some(frame)) => match fastwire::decode_shell_msg(frame) {
+                        Ok(m) => {
+                            bytes += frame.len() + Credit::PER_MESSAGE;
+                            msgs.push(m);
+                        }
+                        Err(e) => {
+                            end = Some(Event::Bad {
+                                task,
+                                error: format!("invalid fast-wire message from the component: {e}"),
+                            })
+                        }
+                    },
+                    Ok(None) => break,
+                    Err(e) => {
+                        end = Some(Event::Bad {
+                            task,
+                            error: e.to_string(),
+                        })
+                    }
+                },
+                Phase::Done => break,
+            }
+        }
+        if !msgs.is_empty() {
+            self.credit.add(bytes);
+            events.push(Event::Msgs { task, msgs, bytes });
+        }
+        if end.is_none() && eof {
+            end = Some(match self.frames.finish(self.phase == Phase::Fast) {
+                Ok(()) => Event::Eof { task },
+                Err(e) => Event::Bad {
+                    task,
+                    error: e.to_string(),
+                },
+            });
+        }
+        if let Some(ev) = end {
+            self.phase = Phase::Done;
+            events.push(ev);
+        }
     }
 }
 
-pub(super) fn reader_loop(
-    task: usize,
-    stdout: impl Read,
-    events: Sender<Event>,
-    max_frame: usize,
-    credit: Arc<Credit>,
-    fast_wire: Option<Arc<AtomicBool>>,
-) {
-    let mut r = FrameReader::new(stdout);
-    r.set_max_frame(max_frame);
-    let mut buf = Vec::new();
-    // The handshake reply first; it says whether the task switches to the fast wire
-    // (only when it was offered, `fast_wire` is `Some`).
-    let fast;
-    match r.read_frame_str(&mut buf) {
-        Ok(Some(s)) => match shell::decode_pid(s) {
-            Ok(pid) => {
-                fast = fast_wire.as_ref().is_some_and(|flag| {
-                    let accepted = fastwire::offered(s);
-                    flag.store(accepted, Ordering::Release);
-                    accepted
-                });
-                if events.send(Event::Pid { task, pid, fast }).is_err() {
-                    return;
-                }
-            }
-            Err(e) => {
-                let _ = events.send(Event::Bad {
-                    task,
-                    error: e.to_string(),
-                });
-                return;
-            }
-        },
-        Ok(None) => {
-            let _ = events.send(Event::Eof { task });
-            return;
-        }
-        Err(e) => {
-            let _ = events.send(Event::Bad {
-                task,
-                error: e.to_string(),
-            });
-            return;
-        }
+impl AsFd for StdoutReader {
+    /// The pipe, to poll.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.out.as_fd()
     }
-    let mut batch = Vec::new();
-    let mut bytes = 0;
-    loop {
-        let decoded = if fast {
-            match r.read_sized_frame(&mut buf) {
-                Ok(true) => Ok(Some(fastwire::decode_shell_msg(&buf).map_err(|e| {
-                    format!("invalid fast-wire message from the component: {e}")
-                }))),
-                Ok(false) => Ok(None),
-                Err(e) => Err(e),
-            }
-        } else {
-            r.read_frame_str(&mut buf)
-                .map(|f| f.map(|s| shell::decode(s).map_err(|e| e.to_string())))
-        };
-        let ev = match decoded {
-            Ok(Some(Ok(m))) => {
-                batch.push(m);
-                bytes += buf.len() + Credit::PER_MESSAGE;
-                if r.has_buffered_input() && batch.len() < 512 && bytes < Credit::LIMIT / 4 {
-                    continue;
-                }
-                None
-            }
-            Ok(Some(Err(error))) => Some(Event::Bad { task, error }),
-            Ok(None) => Some(Event::Eof { task }),
-            Err(e) => Some(Event::Bad {
-                task,
-                error: e.to_string(),
-            }),
-        };
-        if !batch.is_empty() {
-            credit.add(bytes);
-            let msgs = Event::Msgs {
-                task,
-                msgs: std::mem::take(&mut batch),
-                bytes: std::mem::take(&mut bytes),
-            };
-            if events.send(msgs).is_err() {
-                return;
-            }
+}
+
+fn bad_utf8(task: usize, e: std::str::Utf8Error) -> Event {
+    Event::Bad {
+        task,
+        error: FrameError::InvalidUtf8 {
+            offset: e.valid_up_to(),
         }
-        if let Some(ev) = ev {
-            let _ = events.send(ev);
-            return;
-        }
-        credit.wait();
+        .to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
     use std::process::{Command, Stdio};
+
+    /// Every event a child's stdout brings, read as the engine reads it (poll, then one
+    /// read per wake-up), until the reader is done.
+    fn events_of(script: &str, offer_fast: bool) -> Vec<Event> {
+        use rustix::event::{PollFd, PollFlags, poll};
+        let mut child = Command::new("sh")
+            .args(["-c", script])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let flag = offer_fast.then(|| Arc::new(AtomicBool::new(false)));
+        let mut r = StdoutReader::new(
+            3,
+            child.stdout.take().unwrap(),
+            1 << 20,
+            Arc::new(Credit::default()),
+            flag,
+        )
+        .unwrap();
+        let mut events = Vec::new();
+        while r.open() {
+            let mut fds = [PollFd::new(&r, PollFlags::IN)];
+            poll(&mut fds, None).unwrap();
+            r.pump(&mut events);
+        }
+        child.wait().unwrap();
+        events
+    }
+
+    #[test]
+    fn the_engine_reads_a_task_s_stdout_in_order() {
+        let evs = events_of(
+            r#"printf '{"pid": 42}\nend\n{"command":"sync"}\nend\n'; sleep 0.05; printf '{"command":"ack","id":"7"}\nend\n'"#,
+            false,
+        );
+        let got: Vec<String> = evs
+            .iter()
+            .map(|e| match e {
+                Event::Pid { task, pid, fast } => format!("pid {task} {pid} {fast}"),
+                Event::Msgs { msgs, .. } => format!("{} msgs", msgs.len()),
+                Event::Eof { task } => format!("eof {task}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // The sync and the ack came in two writes: at least two batches, none lost.
+        assert_eq!(got.first().map(String::as_str), Some("pid 3 42 false"));
+        assert_eq!(got.last().map(String::as_str), Some("eof 3"));
+        let n: usize = evs
+            .iter()
+            .map(|e| match e {
+                Event::Msgs { msgs, .. } => msgs.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(n, 2, "{got:?}");
+    }
+
+    #[test]
+    fn a_broken_stream_is_reported_once_with_what_came_before() {
+        let evs = events_of(
+            r#"printf '{"pid": 1}\nend\n{"command":"sync"}\nend\nnot json\nend\nmore'"#,
+            true,
+        );
+        assert!(matches!(evs[0], Event::Pid { fast: false, .. }), "{evs:?}");
+        assert!(
+            matches!(&evs[1], Event::Msgs { msgs, .. } if msgs.len() == 1),
+            "{evs:?}"
+        );
+        assert!(matches!(&evs[2], Event::Bad { task: 3, .. }), "{evs:?}");
+        assert_eq!(evs.len(), 3, "nothing after the error: {evs:?}");
+        let evs = events_of(r#"printf '{"pid": 1}\nend\n{"command":"sy'"#, false);
+        match &evs[..] {
+            [Event::Pid { .. }, Event::Bad { error, .. }] => {
+                assert!(error.contains("input ended in the middle"), "{error}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     /// Frames pushed while the pipe is full (the first one only partly written straight to
     /// it) reach the task whole and in order, and closing the queue closes the pipe.

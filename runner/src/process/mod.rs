@@ -1,11 +1,12 @@
-//! Task subprocesses: spawning (no shell, own process group), the three I/O threads of a
-//! task, and termination.
+//! Task subprocesses: spawning (no shell, own process group), a task's stdout reader and
+//! two I/O threads, and termination.
 //!
 //! Per task:
-//! * a **reader** thread reads stdout frames, decodes them with Storm's rules and sends
-//!   them to the engine in batches (one channel send per burst of buffered input); after a
-//!   pid reply that accepts the fast wire it reads binary frames instead (see
-//!   [`crate::wire`]), decoded into the same messages;
+//! * its **stdout** is read by the engine's own thread ([`StdoutReader`]): the engine polls
+//!   every task's pipe at once, and decodes what a read brings with Storm's rules into one
+//!   batch of messages; after a pid reply that accepts the fast wire it reads binary
+//!   frames instead (see [`crate::wire`]), decoded into the same messages. No reader
+//!   thread: a message from a task wakes only the engine;
 //! * a **writer** thread drains a [`WriterQueue`] in front of stdin with Storm's priority:
 //!   heartbeat, then task-id lists and commands, then tuples; it writes each lane as one
 //!   `write` and so flushes exactly when it is about to block on an empty queue. When the
@@ -18,15 +19,15 @@
 //!
 //! Memory per task is bounded: a message read from stdout may not exceed
 //! `sparse.max.frame.bytes` (a larger one fails the task, naming the limit), the messages
-//! read but not yet handled by the engine are bounded by a [`Credit`] (the reader stops
-//! reading, so a component that writes faster than it is listened to blocks on its
+//! read but not yet handled by the engine are bounded by a [`Credit`] (the engine stops
+//! reading that task, so a component that writes faster than it is listened to blocks on its
 //! stdout), and stderr is read a bounded line at a time.
 //!
 //! Each child runs in its own process group, so a terminal's Ctrl-C reaches only the
 //! runner (which then stops gracefully) and termination signals reach grandchildren too.
 //!
 //! The parts: `io` holds the stdin writer ([`WriterQueue`]) and the stdout reader
-//! ([`Credit`], [`Event`]), the place where the wire format of task I/O lives; `stderr`
+//! ([`StdoutReader`], [`Credit`], [`Event`]), the place where the wire format of task I/O lives; `stderr`
 //! echoes and keeps stderr ([`StderrTail`]); this module starts and ends processes.
 
 mod io;
@@ -45,8 +46,8 @@ use rustix::process::{Pid, Signal};
 
 use crate::console::Console;
 use crate::wire::{JsonStyle, Wire};
-pub use io::{Credit, Event, WriterQueue};
-use io::{reader_loop, writer_loop};
+use io::writer_loop;
+pub use io::{Credit, Event, StdoutReader, WriterQueue};
 use stderr::stderr_loop;
 pub use stderr::{STDERR_LINE_MAX, StderrTail, cut_mark};
 
@@ -60,10 +61,12 @@ pub struct TaskProcess {
     pub writer: Arc<WriterQueue>,
     /// The last stderr lines.
     pub stderr: Arc<StderrTail>,
-    /// Flow control of what the reader thread sends the engine.
+    /// The task's stdout, which the engine reads.
+    pub stdout: StdoutReader,
+    /// Flow control of what is read from stdout and not yet handled.
     pub credit: Arc<Credit>,
     /// The task speaks the fast wire (set by the reader from the handshake reply, before
-    /// [`Event::Pid`] is sent; false until then and for JSON tasks).
+    /// [`Event::Pid`] is handed out; false until then and for JSON tasks).
     pub fast: Arc<AtomicBool>,
     /// Exit status once reaped.
     pub status: Option<ExitStatus>,
@@ -135,15 +138,13 @@ pub fn spawn(
         );
     }
     let credit = Arc::new(Credit::default());
-    {
-        let (ev, cr, max) = (events.clone(), credit.clone(), spec.max_frame);
-        let f = spec.offer_fast.then(|| fast.clone());
-        threads.push(
-            std::thread::Builder::new()
-                .name(name("r"))
-                .spawn(move || reader_loop(i, stdout, ev, max, cr, f))?,
-        );
-    }
+    let reader = StdoutReader::new(
+        i,
+        stdout,
+        spec.max_frame,
+        credit.clone(),
+        spec.offer_fast.then(|| fast.clone()),
+    )?;
     {
         let (t, c, p) = (tail.clone(), console.clone(), spec.prefix);
         threads.push(
@@ -156,6 +157,7 @@ pub fn spawn(
         child,
         pid,
         writer,
+        stdout: reader,
         stderr: tail,
         credit,
         fast,
@@ -209,7 +211,6 @@ impl TaskProcess {
 pub fn terminate_all(procs: &mut [TaskProcess], grace: Duration) {
     for p in procs.iter_mut() {
         p.writer.close();
-        p.credit.close();
         if p.try_reap().is_none() {
             signal_group(p.pid, Signal::TERM);
         }
@@ -269,7 +270,6 @@ pub fn make_run_dir(parent: Option<&Path>) -> std::io::Result<tempfile::TempDir>
 
 impl Drop for TaskProcess {
     fn drop(&mut self) {
-        self.credit.close();
         if self.status.is_none() {
             signal_group(self.pid, Signal::KILL);
             self.status = self.child.wait().ok();
