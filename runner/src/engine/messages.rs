@@ -108,8 +108,9 @@ impl Engine {
             ShellMsg::Sync => {
                 let task = &mut self.tasks[t];
                 if let Some(sp) = task.spout.as_mut() {
-                    if let Some((cmd, _)) = sp.awaiting.take() {
+                    if let Some((cmd, _)) = sp.awaiting.pop_front() {
                         sp.idle = cmd == Cmd::Next && !sp.emitted;
+                        sp.emitted = false;
                         if sp.idle {
                             // Storm's wait strategy idles about 1 ms after an empty `next`.
                             sp.backoff_until = now + Duration::from_millis(1);

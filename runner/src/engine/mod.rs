@@ -177,7 +177,9 @@ impl Cmd {
 }
 
 struct SpoutRt {
-    awaiting: Option<(Cmd, Instant)>,
+    /// Commands written and not yet answered with `sync`, oldest first.
+    awaiting: VecDeque<(Cmd, Instant)>,
+    /// The oldest awaiting command has emitted.
     emitted: bool,
     active: bool,
     pending: SpoutPending<PendingTuple>,
@@ -237,7 +239,7 @@ impl TaskRt {
             spawned_at: now,
             last_msg: now,
             spout: (kind == ComponentKind::Spout).then(|| SpoutRt {
-                awaiting: None,
+                awaiting: VecDeque::new(),
                 emitted: false,
                 active: false,
                 pending: SpoutPending::default(),
@@ -450,7 +452,7 @@ impl Engine {
             let mut wake = second.min(now + Duration::from_millis(poll));
             for t in &self.tasks {
                 if let Some(sp) = &t.spout
-                    && sp.awaiting.is_none()
+                    && sp.awaiting.is_empty()
                     && sp.backoff_until > now
                 {
                     wake = wake.min(sp.backoff_until);
@@ -618,7 +620,7 @@ impl Engine {
         self.tasks.iter().enumerate().all(|(i, t)| match &t.spout {
             Some(sp) => {
                 !sp.active
-                    && sp.awaiting.is_none()
+                    && sp.awaiting.is_empty()
                     && sp.outcomes.is_empty()
                     && sp.pending.is_empty()
             }

@@ -60,7 +60,7 @@ impl Engine {
         }
         self.tasks.iter().enumerate().all(|(i, t)| match &t.spout {
             Some(sp) => {
-                sp.awaiting.is_none()
+                sp.awaiting.is_empty()
                     && sp.outcomes.is_empty()
                     && (!sp.active
                         || sp.idle

@@ -1,20 +1,34 @@
-//! Spout scheduling: each spout task gets one command at a time (`next`, `ack`, `fail`,
-//! `activate`, `deactivate`), as Storm's ShellSpout does; `next` waits for a free
-//! max-spout-pending slot, the back-off after an empty `next`, and no backpressure.
+//! Spout scheduling: `next`, `ack`, `fail`, `activate` and `deactivate` for each spout
+//! task; `next` waits for a free max-spout-pending slot, the back-off after an empty
+//! `next`, and no backpressure.
+//!
+//! Storm's ShellSpout writes one command and waits for its `sync` before the next. `sparse
+//! run` (real time) keeps up to [`PIPELINE`] commands in a spout's pipe instead, so the
+//! spout finds its next command waiting when it finishes one: the round trip through the
+//! runner no longer paces a busy spout. The component sees the same commands in the same
+//! order, one `sync` each; `next`s in flight count against max spout pending, and after a
+//! `next` that emitted nothing only one command is in flight until the spout emits
+//! again. The test kit's simulated time, and a spout with an emit limit, keep Storm's
+//! one command at a time.
 
 use std::time::Instant;
 
 use serde_json::value::RawValue;
 
 use super::{Cmd, Engine};
+
+/// The most commands in a spout's pipe at once in real time (see the module doc).
+pub(super) const PIPELINE: usize = 8;
 use crate::acker::below_max_pending;
 use crate::wire::{self, Wire};
 
 impl Engine {
     pub(super) fn send_spout(&mut self, t: usize, cmd: Cmd, id: Option<&RawValue>, now: Instant) {
         let sp = self.tasks[t].spout.as_mut().expect("spout");
-        sp.awaiting = Some((cmd, now));
-        sp.emitted = false;
+        if sp.awaiting.is_empty() {
+            sp.emitted = false;
+        }
+        sp.awaiting.push_back((cmd, now));
         let style = self.cfg.json_style;
         if self.procs[t].wire(style) == Wire::Fast {
             let frame = &mut self.fast_frame;
@@ -56,40 +70,45 @@ impl Engine {
         for i in 0..self.tasks.len() {
             let c = self.tasks[i].comp;
             let max_pending = self.comps[c].max_spout_pending;
-            if self.tasks[i].blocked() {
-                continue; // its answers are held back: nothing new until it is unblocked
-            }
-            let Some(sp) = self.tasks[i].spout.as_mut() else {
-                continue;
+            let limit = self.comps[c].emit_limit;
+            let depth = if self.clock.is_simulated() || limit.is_some() {
+                1
+            } else {
+                PIPELINE
             };
-            if sp.awaiting.is_some() {
-                continue;
-            }
-            if let Some((ack, id)) = sp.outcomes.pop_front() {
-                let cmd = if ack { Cmd::Ack } else { Cmd::Fail };
-                self.send_spout(i, cmd, Some(&id), now);
-                continue;
-            }
-            if stopping {
-                if sp.active {
-                    sp.active = false;
-                    self.send_spout(i, Cmd::Deactivate, None, now);
+            loop {
+                if self.tasks[i].blocked() {
+                    break; // its answers are held back: nothing new until it is unblocked
                 }
-                continue;
+                let Some(sp) = self.tasks[i].spout.as_mut() else {
+                    break;
+                };
+                if sp.awaiting.len() >= depth || (sp.idle && !sp.awaiting.is_empty()) {
+                    break;
+                }
+                if let Some((ack, id)) = sp.outcomes.pop_front() {
+                    let cmd = if ack { Cmd::Ack } else { Cmd::Fail };
+                    self.send_spout(i, cmd, Some(&id), now);
+                    continue;
+                }
+                if stopping {
+                    if sp.active {
+                        sp.active = false;
+                        self.send_spout(i, Cmd::Deactivate, None, now);
+                    }
+                    break;
+                }
+                let nexts = sp.awaiting.iter().filter(|(c, _)| *c == Cmd::Next).count();
+                if !sp.active
+                    || limit.is_some_and(|n| self.stats[c].emitted >= n)
+                    || now < sp.backoff_until
+                    || !below_max_pending(sp.pending.len() + nexts, max_pending)
+                    || blocked
+                {
+                    break;
+                }
+                self.send_spout(i, Cmd::Next, None, now);
             }
-            if !sp.active
-                || self.comps[c]
-                    .emit_limit
-                    .is_some_and(|n| self.stats[c].emitted >= n)
-                || now < sp.backoff_until
-                || !below_max_pending(sp.pending.len(), max_pending)
-            {
-                continue;
-            }
-            if blocked {
-                continue;
-            }
-            self.send_spout(i, Cmd::Next, None, now);
         }
     }
 }

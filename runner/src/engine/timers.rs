@@ -82,7 +82,7 @@ impl Engine {
                     }
                 }
                 Some(sp) => {
-                    if let Some((cmd, since)) = sp.awaiting
+                    if let Some(&(cmd, since)) = sp.awaiting.front()
                         && now - t.last_msg.max(since) > limit
                     {
                         return Err((

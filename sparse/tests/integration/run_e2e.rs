@@ -161,6 +161,30 @@ pub(crate) fn assert_all_dead(pids: &[i32]) {
     }
 }
 
+/// `sparse run` keeps several commands in a busy spout's pipe (engine/spouts.rs), and
+/// counts the `next`s in flight against max spout pending: the spout itself never has more
+/// than that many ids emitted and not yet acked.
+#[test]
+fn pipelined_nexts_respect_max_spout_pending() {
+    let (s, k) = (Rec::new("pipe-spout"), Rec::new("pipe-sink"));
+    let t = spout_to_bolt("pipelined", ("nums", &s, 300), ("sink", "sink", &k));
+    let summary = runner::run(&t, &opts(4.0, json!({"topology.max.spout.pending": 5}))).unwrap();
+    let inflight: Vec<u32> = s
+        .events("inflight")
+        .iter()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(inflight.len(), 300, "every id emitted once");
+    let most = inflight.iter().copied().max().unwrap();
+    assert!(
+        most <= 5,
+        "the spout had {most} ids in flight (max pending 5)"
+    );
+    assert_eq!(s.events("ack").len(), 300);
+    let spout = summary.components.iter().find(|c| c.id == "nums").unwrap();
+    assert_eq!((spout.acked, spout.failed), (300, 0));
+}
+
 #[test]
 fn reliable_spout_sees_fail_and_replays() {
     let (s, sp, sk) = (
