@@ -432,83 +432,25 @@ impl StdoutReader {
         let mut msgs = Vec::new();
         let mut bytes = 0;
         let mut end = None;
-        while end.is_none() {
-            match self.phase {
-                Phase::Handshake => match self.frames.next_json() {
-                    Ok(Some(frame)) => match std::str::from_utf8(frame) {
-                        Ok(s) => match shell::decode_pid(s) {
-                            Ok(pid) => {
-                                let fast = self.fast_wire.as_ref().is_some_and(|flag| {
-                                    let accepted = fastwire::offered(s);
-                                    flag.store(accepted, Ordering::Release);
-                                    accepted
-                                });
-                                self.phase = if fast { Phase::Fast } else { Phase::Json };
-                                events.push(Event::Pid { task, pid, fast });
-                            }
-                            Err(e) => {
-                                end = Some(Event::Bad {
-                                    task,
-                                    error: e.to_string(),
-                                })
-                            }
-                        },
-                        Err(e) => end = Some(bad_utf8(task, e)),
-                    },
-                    Ok(None) => break,
-                    Err(e) => {
-                        end = Some(Event::Bad {
-                            task,
-                            error: e.to_string(),
-                        })
-                    }
-                },
-                Phase::Json => match self.frames.next_json() {
-                    Ok(Some(frame)) => match std::str::from_utf8(frame) {
-                        Ok(s) => match shell::decode(s) {
-                            Ok(m) => {
-                                bytes += frame.len() + Credit::PER_MESSAGE;
-                                msgs.push(m);
-                            }
-                            Err(e) => {
-                                end = Some(Event::Bad {
-                                    task,
-                                    error: e.to_string(),
-                                })
-                            }
-                        },
-                        Err(e) => end = Some(bad_utf8(task, e)),
-                    },
-                    Ok(None) => break,
-                    Err(e) => {
-                        end = Some(Event::Bad {
-                            task,
-                            error: e.to_string(),
-                        })
-                    }
-                },
-                Phase::Fast => match self.frames.next_sized() {
-                    Ok(Some(frame)) => match fastwire::decode_shell_msg(frame) {
-                        Ok(m) => {
-                            bytes += frame.len() + Credit::PER_MESSAGE;
-                            msgs.push(m);
-                        }
-                        Err(e) => {
-                            end = Some(Event::Bad {
-                                task,
-                                error: format!("invalid fast-wire message from the component: {e}"),
-                            })
-                        }
-                    },
-                    Ok(None) => break,
-                    Err(e) => {
-                        end = Some(Event::Bad {
-                            task,
-                            error: e.to_string(),
-                        })
-                    }
-                },
-                Phase::Done => break,
+        loop {
+            match self.next_item() {
+                Ok(Some(Item::Pid { pid, offered })) => {
+                    let fast = self.fast_wire.as_ref().is_some_and(|flag| {
+                        flag.store(offered, Ordering::Release);
+                        offered
+                    });
+                    self.phase = if fast { Phase::Fast } else { Phase::Json };
+                    events.push(Event::Pid { task, pid, fast });
+                }
+                Ok(Some(Item::Msg(m, len))) => {
+                    bytes += len + Credit::PER_MESSAGE;
+                    msgs.push(m);
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    end = Some(Event::Bad { task, error });
+                    break;
+                }
             }
         }
         if !msgs.is_empty() {
@@ -531,20 +473,64 @@ impl StdoutReader {
     }
 }
 
+/// One thing decoded from a task's stdout.
+enum Item {
+    /// The handshake reply, and whether it accepts the fast wire.
+    Pid { pid: u32, offered: bool },
+    /// A message, and its length on the wire.
+    Msg(ShellMsg, usize),
+}
+
+/// `frame` as text, or the protocol error for bytes that are not UTF-8.
+fn utf8(frame: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(frame).map_err(|e| {
+        FrameError::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        }
+        .to_string()
+    })
+}
+
+impl StdoutReader {
+    /// The next whole message in the buffer, decoded as the phase says; `Ok(None)` until
+    /// one has arrived. Errors are the text of the task's protocol error.
+    fn next_item(&mut self) -> Result<Option<Item>, String> {
+        match self.phase {
+            Phase::Handshake => {
+                let Some(frame) = self.frames.next_json().map_err(|e| e.to_string())? else {
+                    return Ok(None);
+                };
+                let s = utf8(frame)?;
+                let pid = shell::decode_pid(s).map_err(|e| e.to_string())?;
+                Ok(Some(Item::Pid {
+                    pid,
+                    offered: fastwire::offered(s),
+                }))
+            }
+            Phase::Json => {
+                let Some(frame) = self.frames.next_json().map_err(|e| e.to_string())? else {
+                    return Ok(None);
+                };
+                let m = shell::decode(utf8(frame)?).map_err(|e| e.to_string())?;
+                Ok(Some(Item::Msg(m, frame.len())))
+            }
+            Phase::Fast => {
+                let Some(frame) = self.frames.next_sized().map_err(|e| e.to_string())? else {
+                    return Ok(None);
+                };
+                let m = fastwire::decode_shell_msg(frame)
+                    .map_err(|e| format!("invalid fast-wire message from the component: {e}"))?;
+                Ok(Some(Item::Msg(m, frame.len())))
+            }
+            Phase::Done => Ok(None),
+        }
+    }
+}
+
 impl AsFd for StdoutReader {
     /// The pipe, to poll.
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.out.as_fd()
-    }
-}
-
-fn bad_utf8(task: usize, e: std::str::Utf8Error) -> Event {
-    Event::Bad {
-        task,
-        error: FrameError::InvalidUtf8 {
-            offset: e.valid_up_to(),
-        }
-        .to_string(),
     }
 }
 
