@@ -141,8 +141,8 @@ pub fn write_sync(out: &mut Vec<u8>) {
 }
 
 fn raw(json: Vec<u8>) -> Box<serde_json::value::RawValue> {
-    // value_to_json writes valid JSON, except NaN/Infinity, which RawValue refuses: those
-    // are kept as strings so that the message still decodes.
+    // The cursor writes strict JSON (NaN and Infinity as null), which RawValue takes; the
+    // fallback keeps the message decodable should it ever not.
     let s = String::from_utf8(json).expect("value_to_json writes UTF-8");
     serde_json::value::RawValue::from_string(s.clone()).unwrap_or_else(|_| {
         let mut q = Vec::new();
@@ -153,9 +153,12 @@ fn raw(json: Vec<u8>) -> Box<serde_json::value::RawValue> {
 }
 
 /// Decodes a component-to-Storm frame into the same [`ShellMsg`] the JSON path gives
-/// (used by `sparse run` and the tests).
+/// (used by `sparse run` and the tests). Its values are JSON, so a NaN or ±Infinity double
+/// becomes `null`, as `sparse-host` itself writes them on the JSON wire (serde_json);
+/// Storm's side of the fast wire (the Java serializer) keeps them as doubles.
 pub fn decode_shell_msg(frame: &[u8]) -> Result<ShellMsg, FastError> {
     let mut c = Cursor::new(frame, 0);
+    c.nonfinite_as_null = true;
     let value = |c: &mut Cursor<'_>| -> Result<Vec<u8>, FastError> {
         let mut v = Vec::new();
         write_value_json(c, &mut v, 0)?;

@@ -118,6 +118,25 @@ fn garbage_binary_is_refused_with_a_place() {
     assert!(e.to_string().contains("unknown emit flags"), "{e}");
 }
 
+/// `sparse run` reads an emit's values as JSON: a NaN or an infinity is `null` there (as
+/// sparse-host writes it on the JSON wire), and the rest of the tuple stays as it was.
+#[test]
+fn non_finite_doubles_in_an_emit_read_as_null() {
+    let mut bin = Vec::new();
+    write_emit(
+        &mut bin,
+        &EmitParts {
+            values: "[1.5,NaN,[Infinity,\"x\"],-Infinity]",
+            ..EmitParts::default()
+        },
+    )
+    .unwrap();
+    let ShellMsg::Emit(e) = decode_shell_msg(&bin[4..]).unwrap() else {
+        panic!("not an emit")
+    };
+    assert_eq!(e.tuple.unwrap().get(), "[1.5,null,[null,\"x\"],null]");
+}
+
 #[test]
 fn sized_frames_read_back_and_errors_are_clear() {
     let mut wire = Vec::new();

@@ -13,12 +13,19 @@ pub struct Cursor<'a> {
     b: &'a [u8],
     /// The next byte to read.
     pub pos: usize,
+    /// Write NaN and ±Infinity as `null` (strict JSON) instead of Storm's bare `NaN` /
+    /// `Infinity` tokens.
+    pub nonfinite_as_null: bool,
 }
 
 impl<'a> Cursor<'a> {
     /// A cursor at `pos`.
     pub fn new(b: &'a [u8], pos: usize) -> Self {
-        Cursor { b, pos }
+        Cursor {
+            b,
+            pos,
+            nonfinite_as_null: false,
+        }
     }
 
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], FastError> {
@@ -147,7 +154,14 @@ pub(super) fn write_value_json(
         T_TRUE => out.extend_from_slice(b"true"),
         T_I32 => write_i64(out, i64::from(c.i32("an int")?)),
         T_I64 => write_i64(out, c.i64("a long")?),
-        T_F64 => write_f64(out, f64::from_bits(c.i64("a double")? as u64)),
+        T_F64 => {
+            let v = f64::from_bits(c.i64("a double")? as u64);
+            if c.nonfinite_as_null && !v.is_finite() {
+                out.extend_from_slice(b"null");
+            } else {
+                write_f64(out, v);
+            }
+        }
         T_STR => write_str(out, c.str("a string")?),
         T_BIGNUM => {
             let s = c.str("a big number")?;
