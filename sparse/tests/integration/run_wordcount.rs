@@ -527,9 +527,25 @@ fn debug_flag_sets_topology_debug_and_debug_logging() {
             .contains("[sentence-spout:4] emit stream=default values=[\"She advised him"),
         "{d}"
     );
-    // Debug log level in the tasks' files, in the overridden folder.
+    // Debug log level in the tasks' files, in the overridden folder: one file per task,
+    // plus the backups of those that rotated (a second of debug records can pass the
+    // 1 MB `max_bytes` of config.json).
     let files = log_files(&logs.0);
-    assert_eq!(files.len(), 5, "{files:?}");
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    let current: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.ends_with(".log"))
+        .collect();
+    assert_eq!(current.len(), 5, "{names:?}");
+    for n in &names {
+        assert!(
+            current
+                .iter()
+                .any(|c| n == c || n.strip_prefix(c).is_some_and(|r| r.starts_with('.'))),
+            "{n} is neither a task log nor one's backup: {names:?}"
+        );
+    }
     let counted: usize = files
         .iter()
         .filter(|(n, _)| n.contains("_word-counter_"))
