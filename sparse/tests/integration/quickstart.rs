@@ -9,7 +9,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::run_wordcount::{ensure_release_binaries, target_dir as test_target_dir};
+use crate::run_wordcount::{
+    ensure_release_binaries, summary_component, target_dir as test_target_dir,
+};
 
 /// Runs `sparse` in `dir`; projects it creates build against this checkout's plugin API
 /// (`SPARSE_PLUGIN_API_PATH`), since the published crate may not be this version.
@@ -401,15 +403,7 @@ fn generated_project_builds_and_runs() {
     let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     assert_eq!(s["topology"], "e2e_words", "{s}");
     assert_eq!(s["stop_reason"], "duration", "{s}");
-    let comp = |id: &str| {
-        s["components"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap_or_else(|| panic!("no {id} in {s}"))
-            .clone()
-    };
+    let comp = |id: &str| summary_component(&s, id);
     let (spout, bolt) = (comp("word-spout"), comp("count-bolt"));
     assert!(spout["emitted"].as_u64().unwrap() > 0, "{s}");
     assert!(spout["acked"].as_u64().unwrap() > 0, "{s}");

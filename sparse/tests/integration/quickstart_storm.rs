@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::repo_root;
-use crate::run_wordcount::{TempDir, ensure_release_binaries, target_dir};
+use crate::run_wordcount::{TempDir, ensure_release_binaries, summary_component, target_dir};
 use crate::storm_support::{of, run_local, storm_available, storm_deps, storm_lock, task_logs};
 
 /// The generated project's name: its crate, topology and plugin `libshout_words.so`.
@@ -361,15 +361,7 @@ fn quickstart_project_runs_a_debug_build_and_refuses_leftovers() {
     }
     assert!(!stderr.contains("stale sparse-host ran"), "{stderr}");
     let s: Value = serde_json::from_str(&fs::read_to_string(&summary).unwrap()).unwrap();
-    let comp = |id: &str| {
-        s["components"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap_or_else(|| panic!("no {id} in {s}"))
-            .clone()
-    };
+    let comp = |id: &str| summary_component(&s, id);
     assert!(comp("shout-bolt")["acked"].as_u64().unwrap() > 0, "{s}");
     assert!(comp("word-spout")["acked"].as_u64().unwrap() > 0, "{s}");
     assert_eq!(comp("word-spout")["failed"], 0, "{s}");
@@ -630,15 +622,7 @@ streams:
     assert_eq!(s["engine"], "storm-local-cluster", "{s}");
     assert_eq!(s["stop_reason"], "duration", "{s}");
     assert_eq!(s["failure"], Value::Null, "{s}");
-    let comp = |id: &str| {
-        s["components"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap_or_else(|| panic!("no {id} in {s}"))
-            .clone()
-    };
+    let comp = |id: &str| summary_component(&s, id);
     let (words, counter) = (comp("words"), comp("counter"));
     assert_eq!(
         (words["kind"].as_str(), words["tasks"].as_u64()),

@@ -251,6 +251,17 @@ pub(crate) fn sparse_run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out
     }
 }
 
+/// Component `id`'s entry in a `--summary-json` document (panics naming it when absent).
+pub(crate) fn summary_component(s: &Value, id: &str) -> Value {
+    s["components"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no components in {s}"))
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {s}"))
+        .clone()
+}
+
 /// Log files in `dir` as (file name, contents).
 pub(crate) fn log_files(dir: &Path) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = std::fs::read_dir(dir)

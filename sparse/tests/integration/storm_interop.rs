@@ -125,6 +125,25 @@ fn with_o(opts: &[String]) -> Vec<&str> {
     opts.iter().flat_map(|o| ["-o", o.as_str()]).collect()
 }
 
+/// `sparse run` of the interop topology for 6 s from the repository, task logs in `logs`.
+fn sparse_run_interop(config: &Path, logs: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparse"));
+    cmd.args([
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "-n",
+        "interop",
+        "--no-build",
+        "-t",
+        "6",
+    ])
+    .args(with_o(&interop_options(logs)))
+    .current_dir(repo_root())
+    .env("CARGO_TARGET_DIR", target_dir());
+    cmd
+}
+
 /// The repository's wordcount topology in LocalCluster for 30 s, from its jar.
 #[test]
 fn storm_wordcount_30s() {
@@ -381,22 +400,7 @@ fn storm_interop_topology_and_sparse_run_agree() {
     let local_logs = tmp.0.join("local-logs");
     std::fs::create_dir_all(&local_logs).unwrap();
     let t = Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_sparse"))
-        .args([
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "-n",
-            "interop",
-            "--no-build",
-            "-t",
-            "6",
-        ])
-        .args(with_o(&interop_options(&local_logs)))
-        .current_dir(repo_root())
-        .env("CARGO_TARGET_DIR", target_dir())
-        .output()
-        .unwrap();
+    let o = sparse_run_interop(&config, &local_logs).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     eprintln!(
         "sparse run of the same topology: {:.1} s",
@@ -422,20 +426,7 @@ fn sparse_run_interop_counts_the_same_on_the_fast_wire_and_json() {
             .0
             .join(if json_wire { "json-logs" } else { "fast-logs" });
         std::fs::create_dir_all(&logs).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparse"));
-        cmd.args([
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "-n",
-            "interop",
-            "--no-build",
-            "-t",
-            "6",
-        ])
-        .args(with_o(&interop_options(&logs)))
-        .current_dir(repo_root())
-        .env("CARGO_TARGET_DIR", target_dir());
+        let mut cmd = sparse_run_interop(&config, &logs);
         if json_wire {
             cmd.arg("--json-wire");
         }
