@@ -18,7 +18,9 @@
 #   logs/             storm.log.dir: zookeeper.log, nimbus.log, supervisor.log,
 #                     workers-artifacts/<topology-id>/<port>/worker.log
 #   pids/             one pid per daemon; each daemon is a process-group leader (setsid), so
-#                     `stop` kills the group: the worker JVMs and their shell subprocesses too
+#                     `stop` kills the group: the worker JVMs and their shell subprocesses too.
+#                     A Supervisor's pid is that of the loop that restarts it when it exits
+#                     (Storm's daemons are meant to run under supervision)
 #   cluster.env       NIMBUS, NIMBUS_HOST, NIMBUS_PORT, ZK_PORT, SPARSE_STORM_CLASSPATH, DIR,
 #                     SUPERVISORS
 #   sup<k>/           supervisor k >= 2 (`--supervisors K`, default 1): its own storm.home
@@ -194,6 +196,10 @@ topology.worker.logwriter.childopts: "-Xmx32m"
 # Faster reaction for tests (defaults 10 s / 60 s).
 nimbus.monitor.freq.secs: 2
 supervisor.monitor.frequency.secs: 1
+# Nimbus's blacklist shuts a supervisor that was missing 3 times in 300 s out for 30 min, by
+# host; every supervisor here is 127.0.0.1, and a restarted one (see launch) must be used
+# again. More than the window holds (300 s / 2 s) means never.
+blacklist.scheduler.tolerance.count: 1000
 EOF
   done
   cat >"$dir/home/log4j2/cluster.xml" <<'EOF'
@@ -242,12 +248,25 @@ EOF
   # name heap main-class [extra classpath [storm.home]]
   launch() {
     local name="$1" heap="$2" main="$3" extra="${4:-}" home="${5:-$dir/home}"
-    STORM_CONF_DIR="$home/conf" setsid "${JAVA:-java}" "-Xmx$heap" \
-      -cp "$home/conf:$cp$extra" \
-      "-Dstorm.home=$home" "-Dstorm.log.dir=$dir/logs" "-Dlogfile.name=$name.log" \
-      "-Dlog4j.configurationFile=$dir/home/log4j2/cluster.xml" -Dlog4j2.disable.jmx=true \
-      "-Djava.io.tmpdir=$dir/local" \
-      "$main" </dev/null >"$dir/logs/$name.out" 2>&1 &
+    local java=("${JAVA:-java}" "-Xmx$heap" -cp "$home/conf:$cp$extra"
+      "-Dstorm.home=$home" "-Dstorm.log.dir=$dir/logs" "-Dlogfile.name=$name.log"
+      "-Dlog4j.configurationFile=$dir/home/log4j2/cluster.xml" -Dlog4j2.disable.jmx=true
+      "-Djava.io.tmpdir=$dir/local" "$main")
+    if [[ "$main" == *.Supervisor ]]; then
+      # Storm's daemons are fail-fast and must run under supervision (Storm's "Setting up a
+      # Storm cluster"): a Supervisor halts on some errors, e.g. a topology killed while one
+      # of its slots is still fetching it ("Unable to read local file ... stormconf.ser",
+      # seen in the cluster test). As supervisord would, this loop starts it again; `stop`
+      # kills the loop with the rest of the process group.
+      STORM_CONF_DIR="$home/conf" setsid bash -c '
+        while :; do
+          "$@"
+          echo "[cluster.sh] the Supervisor exited ($?); starting it again in 2 s" >&2
+          sleep 2
+        done' supervise "${java[@]}" </dev/null >"$dir/logs/$name.out" 2>&1 &
+    else
+      STORM_CONF_DIR="$home/conf" setsid "${java[@]}" </dev/null >"$dir/logs/$name.out" 2>&1 &
+    fi
     echo $! >"$dir/pids/$name"
   }
   log "starting ZooKeeper :$zk, Nimbus :$nimbus_port, $supervisors Supervisor(s) (slots: $slots each) in $dir"
