@@ -5,7 +5,8 @@
 //       wires: decodes each with both serializers and prints "OK <java classes>" or
 //       "DIFF <field> json=<..> fast=<..>"; then, if more binary bytes follow, "ERR <message>".
 //   java FastWireCheck write JSON_FILE BIN_FILE      Storm messages (bolt tuples with tricky
-//       values, spout commands, task ids) written by both serializers, for Rust to compare.
+//       values, spout commands, task ids) written by both serializers, for Rust to compare;
+//       the bolt tuples go through the serializer's buffered path (one flush at the end).
 import java.io.*;
 import java.math.BigInteger;
 import java.util.*;
@@ -141,10 +142,12 @@ public class FastWireCheck {
             js.initialize(jo, InputStream.nullInputStream());
             ss.initialize(bo, InputStream.nullInputStream());
             ss.startFastWire();
+            // As sparse's shell bolt writes: unflushed, then one flush for all of them.
             for (BoltMsg b : boltMsgs()) {
                 js.writeBoltMsg(b);
-                ss.writeBoltMsg(b);
+                ss.writeBoltMsg(b, false);
             }
+            ss.flush();
             for (SpoutMsg s : spoutMsgs()) {
                 js.writeSpoutMsg(s);
                 ss.writeSpoutMsg(s);

@@ -52,6 +52,8 @@ public class SparseSerializer implements ISerializer {
     public static final String WIRE_CONF = "sparse.wire";
     /** The largest message accepted from a component. */
     static final int MAX_FRAME = 256 * 1024 * 1024;
+    /** Buffered messages are written out once they reach this many bytes. */
+    static final int FLUSH_AT = 32 * 1024;
 
     static final byte T_NULL = 0x00, T_FALSE = 0x01, T_TRUE = 0x02, T_I32 = 0x03, T_I64 = 0x04,
         T_F64 = 0x05, T_STR = 0x06, T_BIGNUM = 0x07, T_LIST = 0x08, T_MAP = 0x09;
@@ -64,9 +66,10 @@ public class SparseSerializer implements ISerializer {
     private transient InputStream in;
     /** Set when the component stayed on JSON: every call goes to it. */
     private transient JsonSerializer json;
-    /** Output buffer (writer thread). */
+    /** Output buffer (writer thread): messages not yet written, the last one from frameStart. */
     private transient byte[] wbuf;
     private transient int wpos;
+    private transient int frameStart;
     /** Input buffer (reader thread). */
     private transient byte[] rbuf;
     private transient int rpos;
@@ -172,6 +175,15 @@ public class SparseSerializer implements ISerializer {
 
     @Override
     public void writeBoltMsg(BoltMsg msg) throws IOException {
+        writeBoltMsg(msg, true);
+    }
+
+    /**
+     * Writes a tuple; with `flush` false it may stay in this serializer's buffer until the
+     * next flushed message or {@link #flush()} (sparse's shell bolt flushes when its queue is
+     * empty). On JSON every message is flushed.
+     */
+    public void writeBoltMsg(BoltMsg msg, boolean flush) throws IOException {
         if (json != null) {
             json.writeBoltMsg(msg);
             return;
@@ -197,7 +209,17 @@ public class SparseSerializer implements ISerializer {
                     putValue(v, 0);
                 }
             }
-            send();
+            end(flush);
+        }
+    }
+
+    /** Sends whatever {@link #writeBoltMsg(BoltMsg, boolean)} left in the buffer. */
+    public void flush() throws IOException {
+        if (json != null) {
+            return;
+        }
+        synchronized (this) {
+            writeOut(true);
         }
     }
 
@@ -211,7 +233,7 @@ public class SparseSerializer implements ISerializer {
             begin(M_SPOUT);
             putStr(msg.getCommand());
             putValue(msg.getId(), 0);
-            send();
+            end(true);
         }
     }
 
@@ -227,23 +249,40 @@ public class SparseSerializer implements ISerializer {
             for (Integer t : taskIds) {
                 putInt(t);
             }
-            send();
+            end(true);
         }
     }
 
+    /** Starts a message after those still buffered: room for its length, then its kind. */
     private void begin(byte kind) {
-        wpos = 4;
+        ensure(5);
+        frameStart = wpos;
+        wpos += 4;
         putByte(kind);
     }
 
-    private void send() throws IOException {
-        int len = wpos - 4;
-        wbuf[0] = (byte) (len >>> 24);
-        wbuf[1] = (byte) (len >>> 16);
-        wbuf[2] = (byte) (len >>> 8);
-        wbuf[3] = (byte) len;
-        out.write(wbuf, 0, wpos);
-        out.flush();
+    /** Ends the message begun last; sends the buffer when asked or when it is large. */
+    private void end(boolean flush) throws IOException {
+        int len = wpos - frameStart - 4;
+        byte[] b = wbuf;
+        int at = frameStart;
+        b[at] = (byte) (len >>> 24);
+        b[at + 1] = (byte) (len >>> 16);
+        b[at + 2] = (byte) (len >>> 8);
+        b[at + 3] = (byte) len;
+        if (flush || wpos >= FLUSH_AT) {
+            writeOut(flush);
+        }
+    }
+
+    private void writeOut(boolean flush) throws IOException {
+        if (wpos > 0) {
+            out.write(wbuf, 0, wpos);
+            wpos = 0;
+        }
+        if (flush) {
+            out.flush();
+        }
         if (wbuf.length > 1024 * 1024) {
             wbuf = new byte[64 * 1024]; // do not keep a huge buffer after a huge tuple
         }
