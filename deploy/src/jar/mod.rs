@@ -32,7 +32,7 @@
 //! | `resources/sparse-host.sh` | the launcher (see below) |
 //! | `resources/sparse-host` | the host binary ([`JarRequest::host`]) |
 //! | `resources/plugins/lib<crate>.so` | one per crate named by a `sparse-host --component CRATE::TYPE` command |
-//! | `org/sparse/storm/SparseSerializer.class` | the fast-wire serializer ([`serializer`]), unless `--json-wire` |
+//! | `org/sparse/storm/SparseSerializer.class`, `SparseShellBolt*.class` | the fast wire's serializer and shell bolt ([`serializer`]), unless `--json-wire` |
 //! | `org/apache/storm/flux/...`, `META-INF/...` | flux-core's classes (shaded: flux-wrappers, snakeyaml, commons-cli), when embedded |
 //!
 //! Storm extracts `resources/` as each shell component's working directory. Entry times are
@@ -76,6 +76,9 @@
 //! `sparse jar` compiles sparse's serializer with `javac` against the Storm jars, packs it
 //! and sets `topology.multilang.serializer: org.sparse.storm.SparseSerializer`:
 //! `sparse-host` tasks then talk to Storm in binary, other multi-lang components keep JSON.
+//! Every bolt that runs `sparse-host` is then built as `org.sparse.storm.SparseShellBolt`
+//! (Storm's `ShellBolt` protocol and behaviour, with coalesced pipe writes) instead of
+//! Flux's `FluxShellBolt`; spouts and other shell bolts keep Storm's classes.
 //! See [`serializer`] for what it needs and where the Storm jars come from.
 //!
 //! # Flux inside the jar
@@ -162,10 +165,11 @@ pub struct JarRequest {
     /// The `sparse-host` to pack; `None` packs `<release_dir>/sparse-host`. Commands choose
     /// it with [`sparse_project::artifacts::find_host`].
     pub host: Option<PathBuf>,
-    /// The compiled fast-wire serializer ([`serializer::compile`]); packed as
-    /// [`serializer::CLASS_ENTRY`] and named in `topology.multilang.serializer` unless the
-    /// conf names one. `None`: Storm's JSON serializer.
-    pub serializer_class: Option<Vec<u8>>,
+    /// The compiled fast-wire classes ([`serializer::compile`]): packed, and the serializer
+    /// named in `topology.multilang.serializer` unless the conf names one. When the
+    /// serializer is sparse's, every bolt running `sparse-host` is built as
+    /// [`serializer::SHELL_BOLT_CLASS_NAME`]. `None`: Storm's JSON serializer and shell bolt.
+    pub fast_wire: Option<Vec<serializer::ClassFile>>,
     /// JVM dependency jars whose classes are packed (see [`maven::resolve`]), in order:
     /// an entry already in the jar is kept, except `META-INF/services/*` files, which are
     /// concatenated so every library's service providers stay registered.
@@ -187,7 +191,7 @@ impl JarRequest {
             output,
             flux_core: None,
             host: None,
-            serializer_class: None,
+            fast_wire: None,
             jvm_jars: Vec::new(),
         }
     }
@@ -413,7 +417,7 @@ pub fn default_output(root: &Path, topology_name: &str) -> PathBuf {
 /// end, so a failed build never leaves a truncated jar.
 pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
     let mut conf = req.conf.clone();
-    if req.serializer_class.is_some() && !conf.contains_key(serializer::CONF_KEY) {
+    if req.fast_wire.is_some() && !conf.contains_key(serializer::CONF_KEY) {
         conf.insert(
             serializer::CONF_KEY.into(),
             Value::String(serializer::CLASS_NAME.into()),
@@ -424,6 +428,14 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
         .and_then(Value::as_str)
         .map(str::to_owned);
     let jt = jar_topology(&req.topology, &conf)?;
+    // sparse's shell bolt for sparse-host bolts, when the classes are packed and the
+    // topology uses sparse's serializer; other shell bolts keep Storm's.
+    let sparse_bolt =
+        req.fast_wire.is_some() && multilang_serializer.as_deref() == Some(serializer::CLASS_NAME);
+    let bolt_class = |command: &[String]| {
+        (sparse_bolt && command.len() >= 2 && command[0] == "sh" && command[1] == LAUNCHER_NAME)
+            .then_some(serializer::SHELL_BOLT_CLASS_NAME)
+    };
     let host = req.host_path();
     if !host.is_file() {
         return Err(JarError::NoHost { path: host });
@@ -448,7 +460,7 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
         jt.topology.name,
         FLUX_MAIN,
         yaml_name,
-        flux::to_yaml(&jt.topology)?
+        flux::to_yaml_with_bolt_class(&jt.topology, bolt_class)?
     );
     let yaml = if yaml.ends_with('\n') {
         yaml

@@ -1,4 +1,5 @@
-//! The fast wire's Storm side: compiling `org.sparse.storm.SparseSerializer` for the jar.
+//! The fast wire's Storm side: compiling `org.sparse.storm.SparseSerializer` and
+//! `org.sparse.storm.SparseShellBolt` for the jar.
 //!
 //! Storm's JVM spends most of a Rust topology's CPU parsing and writing multi-lang JSON.
 //! `sparse jar` therefore compiles sparse's own serializer (its Java source is built into
@@ -9,6 +10,12 @@
 //! every other multi-lang component (storm.py, pystorm) ignores it and stays on JSON. See
 //! [`sparse_protocol::fastwire`] for the format.
 //!
+//! The same compile gives sparse's shell bolt (`java/org/sparse/storm/SparseShellBolt.java`),
+//! which `sparse jar` names for the bolts that run `sparse-host`: Storm's `ShellBolt`
+//! behaviour (heartbeats, timeouts, logs, metrics, task ids, `max.pending`, death), but its
+//! writer thread takes every queued tuple at once and flushes the pipe only when the queue is
+//! empty, where `ShellBolt` makes one `write(2)` per tuple.
+//!
 //! What it needs: a JDK (`$JAVA_HOME/bin/javac`, else `javac` on `PATH`) and Storm's jars
 //! (storm-client and its shaded dependencies), found by [`storm_classpath`]. Without them
 //! `sparse jar` says so and builds a JSON-wire jar; `--json-wire` skips all this.
@@ -17,8 +24,9 @@
 //! # fn demo() -> Result<(), sparse_deploy::jar::serializer::SerializerError> {
 //! use sparse_deploy::jar::serializer;
 //! let cp = serializer::storm_classpath(std::path::Path::new(".")).expect("Storm jars");
-//! let class = serializer::compile(&cp)?;
-//! assert_eq!(&class[..4], &[0xca, 0xfe, 0xba, 0xbe]);
+//! let classes = serializer::compile(&cp)?;
+//! assert!(classes.iter().any(|c| c.entry == serializer::CLASS_ENTRY));
+//! assert!(classes.iter().all(|c| c.bytes.starts_with(&[0xca, 0xfe, 0xba, 0xbe])));
 //! # Ok(()) }
 //! ```
 
@@ -32,6 +40,30 @@ pub const SOURCE: &str = include_str!("java/org/sparse/storm/SparseSerializer.ja
 pub const CLASS_NAME: &str = "org.sparse.storm.SparseSerializer";
 /// Its entry in the jar.
 pub const CLASS_ENTRY: &str = "org/sparse/storm/SparseSerializer.class";
+/// The shell bolt's Java source.
+pub const SHELL_BOLT_SOURCE: &str = include_str!("java/org/sparse/storm/SparseShellBolt.java");
+/// The shell bolt's class name, the `className` of `sparse-host` bolts in the jar's YAML.
+pub const SHELL_BOLT_CLASS_NAME: &str = sparse_topology::flux::SPARSE_SHELL_BOLT_CLASS;
+/// The two slf4j types the shell bolt logs through, declared with just the methods it
+/// calls. Storm's workers always have slf4j, but the classpath `sparse jar` compiles
+/// against may be only storm-client and storm-shaded-deps (the Maven case of
+/// [`storm_classpath`]), so `javac` gets these declarations instead; their classes are
+/// not packed, and the worker's real slf4j has the same method signatures.
+const SLF4J_LOGGER_DECL: &str = "package org.slf4j;\npublic interface Logger {\n    void info(String format, Object arg);\n    void error(String msg, Throwable t);\n}\n";
+const SLF4J_FACTORY_DECL: &str = "package org.slf4j;\npublic final class LoggerFactory {\n    private LoggerFactory() {}\n    public static Logger getLogger(Class<?> clazz) {\n        throw new UnsupportedOperationException(\"compile-time declaration only\");\n    }\n}\n";
+
+/// The package folder of every class [`compile`] gives.
+const PACKAGE_DIR: &str = "org/sparse/storm";
+
+/// One compiled class: its jar entry and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassFile {
+    /// The entry name, e.g. [`CLASS_ENTRY`].
+    pub entry: String,
+    /// The class file.
+    pub bytes: Vec<u8>,
+}
+
 /// Storm's conf key naming the multi-lang serializer.
 pub const CONF_KEY: &str = "topology.multilang.serializer";
 
@@ -159,10 +191,31 @@ fn storm_release(classpath: &str) -> Option<u32> {
     (major > 44).then(|| major - 44)
 }
 
-/// Compiles [`SOURCE`] against `classpath` and returns the class file's bytes.
-pub fn compile(classpath: &str) -> Result<Vec<u8>, SerializerError> {
-    let out = compile_sources(classpath, &[("SparseSerializer.java", SOURCE)])?;
-    Ok(std::fs::read(out.path().join(CLASS_ENTRY))?)
+/// Compiles [`SOURCE`] and [`SHELL_BOLT_SOURCE`] against `classpath` and returns every
+/// class file (nested classes included), sorted by entry name.
+pub fn compile(classpath: &str) -> Result<Vec<ClassFile>, SerializerError> {
+    let out = compile_sources(
+        classpath,
+        &[
+            ("SparseSerializer.java", SOURCE),
+            ("SparseShellBolt.java", SHELL_BOLT_SOURCE),
+            ("Logger.java", SLF4J_LOGGER_DECL),
+            ("LoggerFactory.java", SLF4J_FACTORY_DECL),
+        ],
+    )?;
+    let mut classes = Vec::new();
+    for entry in std::fs::read_dir(out.path().join(PACKAGE_DIR))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".class") {
+            classes.push(ClassFile {
+                entry: format!("{PACKAGE_DIR}/{name}"),
+                bytes: std::fs::read(entry.path())?,
+            });
+        }
+    }
+    classes.sort_by(|a, b| a.entry.cmp(&b.entry));
+    Ok(classes)
 }
 
 /// Compiles Java `sources` (file name, text) with `javac` against `classpath`, for the Java

@@ -288,3 +288,93 @@ fn launcher_makes_the_host_executable_and_execs_it() {
         .mode();
     assert_eq!(mode & 0o100, 0o100);
 }
+
+/// The `className` of each bolt in the jar's YAML (`id` → `className`), from its lines.
+fn bolt_classes(yaml: &str) -> std::collections::BTreeMap<String, String> {
+    let bolts = &yaml[yaml.find("\nbolts:").expect("a bolts section")..];
+    let bolts = &bolts[..bolts.find("\nstreams:").unwrap_or(bolts.len())];
+    let mut out = std::collections::BTreeMap::new();
+    let mut id = None;
+    for line in bolts.lines().map(str::trim) {
+        if let Some(v) = line.strip_prefix("- id: ").or(line.strip_prefix("id: ")) {
+            id = Some(v.trim_matches('"').to_string());
+        } else if let Some(v) = line.strip_prefix("className: ") {
+            out.insert(id.take().expect("id before className"), v.to_string());
+        }
+    }
+    out
+}
+
+fn fast_wire_classes() -> Vec<serializer::ClassFile> {
+    [
+        "SparseSerializer",
+        "SparseShellBolt",
+        "SparseShellBolt$WriteQueue",
+    ]
+    .iter()
+    .map(|n| serializer::ClassFile {
+        entry: format!("org/sparse/storm/{n}.class"),
+        bytes: vec![0xca, 0xfe, 0xba, 0xbe],
+    })
+    .collect()
+}
+
+#[test]
+fn on_the_fast_wire_sparse_host_bolts_get_sparse_s_shell_bolt() {
+    let tmp = Tmp::new("fastbolt");
+    let mut req = JarRequest::new(topo(), Map::new(), release(&tmp.0), tmp.0.join("t.jar"));
+    req.fast_wire = Some(fast_wire_classes());
+    let out = build(&req).unwrap();
+    assert_eq!(
+        out.multilang_serializer.as_deref(),
+        Some(serializer::CLASS_NAME)
+    );
+    for c in fast_wire_classes() {
+        assert!(out.entries.contains(&c.entry), "{:?}", out.entries);
+    }
+    let yaml = read(&out.jar, "t.yaml");
+    let classes = bolt_classes(&yaml);
+    assert_eq!(classes["a"], serializer::SHELL_BOLT_CLASS_NAME);
+    assert_eq!(classes["b"], serializer::SHELL_BOLT_CLASS_NAME);
+    // A Python bolt keeps Storm's shell bolt (and JSON); spouts keep Storm's shell spout.
+    assert_eq!(classes["py"], sparse_topology::flux::SHELL_BOLT_CLASS);
+    assert!(
+        yaml.contains(sparse_topology::flux::SHELL_SPOUT_CLASS),
+        "{yaml}"
+    );
+    // The YAML still reads back as the same shell components (what `sparse run` needs).
+    let back = sparse_topology::flux::load_str(&yaml, Path::new("t.yaml")).unwrap();
+    let b = back.components.iter().find(|c| c.id == "b").unwrap();
+    assert!(
+        matches!(&b.exec, Exec::Shell { command } if command[..2] == ["sh", LAUNCHER_NAME]),
+        "{:?}",
+        b.exec
+    );
+}
+
+#[test]
+fn another_serializer_or_json_keeps_storm_s_shell_bolt() {
+    let tmp = Tmp::new("jsonbolt");
+    // --json-wire: no classes at all.
+    let req = JarRequest::new(topo(), Map::new(), release(&tmp.0), tmp.0.join("j.jar"));
+    let out = build(&req).unwrap();
+    assert!(
+        bolt_classes(&read(&out.jar, "t.yaml"))
+            .values()
+            .all(|c| c == sparse_topology::flux::SHELL_BOLT_CLASS)
+    );
+    // The conf names Storm's serializer: sparse's bolt would be harmless, but is not used.
+    let mut conf = Map::new();
+    conf.insert(
+        serializer::CONF_KEY.into(),
+        json!("org.apache.storm.multilang.JsonSerializer"),
+    );
+    let mut req = JarRequest::new(topo(), conf, release(&tmp.0), tmp.0.join("k.jar"));
+    req.fast_wire = Some(fast_wire_classes());
+    let out = build(&req).unwrap();
+    assert!(
+        bolt_classes(&read(&out.jar, "t.yaml"))
+            .values()
+            .all(|c| c == sparse_topology::flux::SHELL_BOLT_CLASS)
+    );
+}

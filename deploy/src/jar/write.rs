@@ -10,10 +10,7 @@ use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
-use super::{
-    FLUX_MAIN, HOST_NAME, JarError, JarRequest, LAUNCHER, LAUNCHER_NAME, io_err, serializer,
-    zip_err,
-};
+use super::{FLUX_MAIN, HOST_NAME, JarError, JarRequest, LAUNCHER, LAUNCHER_NAME, io_err, zip_err};
 
 /// The manifest text, with lines longer than 72 bytes continued as the jar spec wants.
 pub(super) fn manifest(topology: &str, resource: &str, flux: bool) -> String {
@@ -145,8 +142,8 @@ pub(super) fn write_jar(
         let bytes = std::fs::read(&src).map_err(io_err(&src))?;
         w.file(&format!("resources/plugins/{p}"), 0o644, &bytes)?;
     }
-    if let Some(class) = &req.serializer_class {
-        w.file(serializer::CLASS_ENTRY, 0o644, class)?;
+    for class in req.fast_wire.iter().flatten() {
+        w.file(&class.entry, 0o644, &class.bytes)?;
     }
     if let Some(fc) = &req.flux_core {
         let f = File::open(fc).map_err(io_err(fc))?;

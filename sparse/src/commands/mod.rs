@@ -338,7 +338,7 @@ pub fn make_jar(
     );
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
-    req.serializer_class = fast_wire_class(root, json_wire, &req.conf);
+    req.fast_wire = fast_wire_classes(root, json_wire, &req.conf);
     req.jvm_jars = resolve_jvm_jars(&resolved.opened.project, topology)?;
     build_jar(&req)
 }
@@ -422,14 +422,14 @@ pub fn cwd() -> Result<std::path::PathBuf, crate::cli::CliError> {
     })
 }
 
-/// The compiled fast-wire serializer for a topology jar, or `None` for Storm's JSON one:
+/// The compiled fast-wire classes (serializer and shell bolt) for a topology jar, or `None` for Storm's JSON ones:
 /// when `--json-wire` is given, when the conf names a serializer, or (with a note) when no
 /// JDK or Storm jars are found ([`sparse_deploy::jar::serializer`]).
-pub(crate) fn fast_wire_class(
+pub(crate) fn fast_wire_classes(
     root: &std::path::Path,
     json_wire: bool,
     conf: &serde_json::Map<String, serde_json::Value>,
-) -> Option<Vec<u8>> {
+) -> Option<Vec<sparse_deploy::jar::serializer::ClassFile>> {
     use sparse_deploy::jar::serializer;
     if json_wire {
         return None;
@@ -448,7 +448,7 @@ pub(crate) fn fast_wire_class(
         return None;
     };
     match serializer::compile(&cp) {
-        Ok(class) => Some(class),
+        Ok(classes) => Some(classes),
         Err(e) => {
             log::warn!("{e}\nthe jar uses Storm's JSON serializer (--json-wire silences this)");
             None

@@ -314,7 +314,7 @@ fn build_topology_jar(
     );
     req.flux_core = flux_core;
     req.host = built.host.map(|h| h.path);
-    req.serializer_class = super::fast_wire_class(root, args.json_wire, &req.conf);
+    req.fast_wire = super::fast_wire_classes(root, args.json_wire, &req.conf);
     req.jvm_jars = super::resolve_jvm_jars(project, topology)?;
     super::build_jar(&req)
 }

@@ -31,6 +31,8 @@ fn compile(dir: &Path) -> String {
         .args(["-Xlint:all", "-Werror", "-cp", &cp, "-d"])
         .arg(dir)
         .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseSerializer.java"))
+        // Compiled here too for its lints (-Xlint:all -Werror), against Storm's real slf4j.
+        .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseShellBolt.java"))
         .arg(repo_root().join("storm/test-fixtures/fast-wire/FastWireCheck.java"))
         .output()
         .expect("javac runs");
@@ -307,6 +309,12 @@ fn extract(zip_path: &Path, prefix: &str, dir: &Path) {
 /// Rust counters, in LocalCluster with sparse's serializer on: the Rust tasks speak the fast
 /// wire, the Python one stays on JSON through the same serializer class, and every sentence
 /// is counted with none failed.
+///
+/// `sparse jar` builds the Rust bolts as sparse's `SparseShellBolt` (checked here). The
+/// Python splitter takes the Rust splitter's place in the YAML and keeps that class, so
+/// this also runs sparse's shell bolt against a foreign multi-lang component on JSON
+/// (`storm.py`: its heartbeats, syncs and anchored emits). A Python bolt that `sparse jar`
+/// writes itself gets Storm's `FluxShellBolt` (`deploy/src/jar/tests.rs`).
 #[test]
 fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
     use crate::storm_support::{
@@ -336,6 +344,17 @@ fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
     assert!(yaml.contains(rust_splitter), "{yaml}");
     assert!(
         yaml.contains("topology.multilang.serializer: org.sparse.storm.SparseSerializer"),
+        "{yaml}"
+    );
+    // Both bolts (splitter and counter) are sparse's shell bolt; the spout is Storm's.
+    assert_eq!(
+        yaml.matches("className: org.sparse.storm.SparseShellBolt")
+            .count(),
+        2,
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("className: org.apache.storm.flux.wrappers.spouts.FluxShellSpout"),
         "{yaml}"
     );
     let yaml = yaml.replace(rust_splitter, "  - - python3\n    - splitsentence.py\n");

@@ -529,6 +529,65 @@ fn storm_component_error_kills_the_task() {
     eprintln!("crash run: {:.1} s", run.secs);
 }
 
+/// A component that stops answering (interop::Stuck sleeps in its first tuple) is killed by
+/// the shell bolt's heartbeat check after `topology.subprocess.timeout.secs`: on the fast
+/// wire that check is sparse's `SparseShellBolt`, so this is its test.
+#[test]
+fn storm_silent_component_is_killed_by_the_heartbeat_timeout() {
+    if !storm_available("storm_silent_component_is_killed_by_the_heartbeat_timeout") {
+        return;
+    }
+    ensure_binaries();
+    storm_deps();
+    let tmp = TempDir::new("storm-stuck");
+    let logs = tmp.0.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let opts = [
+        "interop.sentences=4".to_string(),
+        "topology.subprocess.timeout.secs=3".to_string(),
+        format!("streamparse.log.path={}", logs.display()),
+    ];
+    let config = fixture();
+    let mut args = vec![
+        "--config",
+        config.to_str().unwrap(),
+        "-n",
+        "stuck",
+        "--no-flux-core",
+    ];
+    args.extend(with_o(&opts));
+    let jar = sparse_jar(&args, &tmp.0.join("stuck.jar"));
+    let yaml = std::fs::read_to_string(jar.with_extension("yaml")).unwrap();
+    assert!(
+        yaml.contains("className: org.sparse.storm.SparseShellBolt"),
+        "{yaml}"
+    );
+    let run = {
+        let _g = storm_lock();
+        run_local(&jar, 12, &tmp.0.join("run"), &[])
+    };
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    let before = run.before_stop();
+    let halt = before
+        .lines()
+        .find(|l| l.contains("Halting process: ShellBolt died"))
+        .unwrap_or_else(|| panic!("no Halting process line:\n{}", run.stdout));
+    assert!(halt.contains("name:stuck"), "{halt}");
+    assert!(
+        before.contains("subprocess heartbeat timeout"),
+        "the task died, but not of its heartbeat"
+    );
+    let tl = task_logs(&logs, "stuck");
+    assert!(
+        of(&tl, "stuck")[0]
+            .lines
+            .iter()
+            .any(|l| l.contains("stuck")),
+        "the bolt never got its first tuple"
+    );
+    eprintln!("stuck run: {:.1} s", run.secs);
+}
+
 /// Flux inside the jar finds the YAML as a class-path resource (`--resource /<name>.yaml`)
 /// with no flux-core on the class path: what `storm jar x.jar org.apache.storm.flux.Flux
 /// --remote --resource /x.yaml` relies on.

@@ -34,12 +34,15 @@ mod read;
 mod write;
 
 pub use read::{load_str, load_str_with_warnings};
-pub use write::{WriteError, to_yaml};
+pub use write::{WriteError, to_yaml, to_yaml_with_bolt_class};
 
 /// `className` of Storm's shell spout wrapper.
 pub const SHELL_SPOUT_CLASS: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
 /// `className` of Storm's shell bolt wrapper.
 pub const SHELL_BOLT_CLASS: &str = "org.apache.storm.flux.wrappers.bolts.FluxShellBolt";
+/// `className` of sparse's own shell bolt (built like [`SHELL_BOLT_CLASS`]; `sparse jar`
+/// names it for `sparse-host` bolts on the fast wire). Read as a shell bolt too.
+pub const SPARSE_SHELL_BOLT_CLASS: &str = "org.sparse.storm.SparseShellBolt";
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, bound(deserialize = "Id: Deserialize<'de>"))]

@@ -68,6 +68,16 @@ pub enum WriteError {
 
 /// Writes `t` as Flux YAML (reading it back with [`load_str`](super::load_str) gives `t` without spans).
 pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
+    to_yaml_with_bolt_class(t, |_| None)
+}
+
+/// [`to_yaml`], with `bolt_class(command)` choosing another `className` for a shell bolt
+/// (one built like Flux's `FluxShellBolt`, e.g. [`SPARSE_SHELL_BOLT_CLASS`](super::SPARSE_SHELL_BOLT_CLASS));
+/// `None` keeps [`SHELL_BOLT_CLASS`].
+pub fn to_yaml_with_bolt_class<'a>(
+    t: &Topology,
+    bolt_class: impl Fn(&[String]) -> Option<&'a str>,
+) -> Result<String, WriteError> {
     let mut file: FluxFile<String> = FluxFile {
         name: Some(t.name.clone()),
         config: t.conf.clone(),
@@ -99,7 +109,9 @@ pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
                 constructor_args.push(Value::from(command.clone()));
                 match c.kind {
                     ComponentKind::Spout => SHELL_SPOUT_CLASS.to_string(),
-                    ComponentKind::Bolt => SHELL_BOLT_CLASS.to_string(),
+                    ComponentKind::Bolt => {
+                        bolt_class(command).unwrap_or(SHELL_BOLT_CLASS).to_string()
+                    }
                 }
             }
             Exec::Java(def) => {
