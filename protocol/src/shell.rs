@@ -21,6 +21,13 @@ use serde_json::value::RawValue;
 use crate::frame::TERMINATOR;
 use crate::json::{write_i64, write_str};
 
+/// Conf key: how many commands Storm's side keeps in a spout's pipe at once (a whole
+/// number from 1). Storm's `ShellSpout` has one: it waits for each `sync`. `sparse run` and
+/// the jar's `SparseShellSpout` read this key and keep up to [`DEFAULT_SPOUT_PIPELINE`].
+pub const SPOUT_PIPELINE_KEY: &str = "sparse.spout.pipeline";
+/// The default of [`SPOUT_PIPELINE_KEY`].
+pub const DEFAULT_SPOUT_PIPELINE: usize = 8;
+
 /// A message a component sent to Storm, after the handshake.
 #[derive(Debug, Clone)]
 pub enum ShellMsg {

@@ -32,7 +32,7 @@
 //! | `resources/sparse-host.sh` | the launcher (see below) |
 //! | `resources/sparse-host` | the host binary ([`JarRequest::host`]) |
 //! | `resources/plugins/lib<crate>.so` | one per crate named by a `sparse-host --component CRATE::TYPE` command |
-//! | `org/sparse/storm/SparseSerializer.class`, `SparseShellBolt*.class` | the fast wire's serializer and shell bolt ([`serializer`]), unless `--json-wire` |
+//! | `org/sparse/storm/SparseSerializer.class`, `SparseShellSpout.class`, `SparseShellBolt*.class` | the fast wire's serializer, shell spout and shell bolt ([`serializer`]), unless `--json-wire` |
 //! | `org/apache/storm/flux/...`, `META-INF/...` | flux-core's classes (shaded: flux-wrappers, snakeyaml, commons-cli), when embedded |
 //!
 //! Storm extracts `resources/` as each shell component's working directory. Entry times are
@@ -76,9 +76,10 @@
 //! `sparse jar` compiles sparse's serializer with `javac` against the Storm jars, packs it
 //! and sets `topology.multilang.serializer: org.sparse.storm.SparseSerializer`:
 //! `sparse-host` tasks then talk to Storm in binary, other multi-lang components keep JSON.
-//! Every bolt that runs `sparse-host` is then built as `org.sparse.storm.SparseShellBolt`
-//! (Storm's `ShellBolt` protocol and behaviour, with coalesced pipe writes) instead of
-//! Flux's `FluxShellBolt`; spouts and other shell bolts keep Storm's classes.
+//! Every spout and bolt that runs `sparse-host` is then built as
+//! `org.sparse.storm.SparseShellSpout` / `SparseShellBolt` (Storm's `ShellSpout` /
+//! `ShellBolt` protocol and behaviour, with pipelined spout commands and coalesced pipe
+//! writes) instead of Flux's wrappers; other shell components keep Storm's classes.
 //! See [`serializer`] for what it needs and where the Storm jars come from.
 //!
 //! # Flux inside the jar
@@ -130,8 +131,9 @@ pub mod maven;
 // Writing the jar file: manifest, launcher, host, plugins, flux-core and JVM jars.
 mod write;
 
+use sparse_protocol::shell::SPOUT_PIPELINE_KEY;
 use sparse_topology::flux::{self, WriteError};
-use sparse_topology::model::{Exec, Topology};
+use sparse_topology::model::{ComponentKind, Exec, Topology};
 
 pub use flux_core::find_flux_core;
 use write::write_jar;
@@ -167,8 +169,9 @@ pub struct JarRequest {
     pub host: Option<PathBuf>,
     /// The compiled fast-wire classes ([`serializer::compile`]): packed, and the serializer
     /// named in `topology.multilang.serializer` unless the conf names one. When the
-    /// serializer is sparse's, every bolt running `sparse-host` is built as
-    /// [`serializer::SHELL_BOLT_CLASS_NAME`]. `None`: Storm's JSON serializer and shell bolt.
+    /// serializer is sparse's, every spout and bolt running `sparse-host` is built as
+    /// [`serializer::SHELL_SPOUT_CLASS_NAME`] / [`serializer::SHELL_BOLT_CLASS_NAME`].
+    /// `None`: Storm's JSON serializer and shell components.
     pub fast_wire: Option<Vec<serializer::ClassFile>>,
     /// JVM dependency jars whose classes are packed (see [`maven::resolve`]), in order:
     /// an entry already in the jar is kept, except `META-INF/services/*` files, which are
@@ -262,6 +265,18 @@ pub enum JarError {
         component: String,
         /// What is wrong.
         message: String,
+    },
+    /// A conf value of sparse's own that the shell classes cannot use.
+    #[error("{place}: `{key}` must be {expected}, found {found}")]
+    BadConf {
+        /// Where: "the topology conf" or "component `x`".
+        place: String,
+        /// The key.
+        key: String,
+        /// What it must be.
+        expected: &'static str,
+        /// The value given (JSON).
+        found: String,
     },
     /// The topology cannot be written as Flux YAML.
     #[error(transparent)]
@@ -411,6 +426,26 @@ pub fn default_output(root: &Path, topology_name: &str) -> PathBuf {
         .join(format!("{}.jar", file_stem(topology_name)))
 }
 
+/// `sparse.spout.pipeline`, when set, must be a whole number from 1 (the Java side reads
+/// it as a number; anything else would silently mean the default there).
+fn check_pipeline(conf: &Map<String, Value>, place: &str) -> Result<(), JarError> {
+    match conf.get(SPOUT_PIPELINE_KEY) {
+        None => Ok(()),
+        Some(v)
+            if v.as_u64()
+                .is_some_and(|n| (1..=i32::MAX as u64).contains(&n)) =>
+        {
+            Ok(())
+        }
+        Some(v) => Err(JarError::BadConf {
+            place: place.to_string(),
+            key: SPOUT_PIPELINE_KEY.into(),
+            expected: "a whole number from 1 (commands in a spout's pipe at once)",
+            found: v.to_string(),
+        }),
+    }
+}
+
 /// Builds the jar and the YAML next to it; see the [module docs](self).
 ///
 /// The jar is written to a temporary file beside [`JarRequest::output`] and renamed at the
@@ -427,14 +462,21 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
         .get(serializer::CONF_KEY)
         .and_then(Value::as_str)
         .map(str::to_owned);
+    check_pipeline(&conf, "the topology conf")?;
+    for c in &req.topology.components {
+        check_pipeline(&c.conf, &format!("component `{}`", c.id))?;
+    }
     let jt = jar_topology(&req.topology, &conf)?;
-    // sparse's shell bolt for sparse-host bolts, when the classes are packed and the
-    // topology uses sparse's serializer; other shell bolts keep Storm's.
-    let sparse_bolt =
+    // sparse's shell spout and bolt for sparse-host components, when the classes are
+    // packed and the topology uses sparse's serializer; other shell components keep Storm's.
+    let sparse_classes =
         req.fast_wire.is_some() && multilang_serializer.as_deref() == Some(serializer::CLASS_NAME);
-    let bolt_class = |command: &[String]| {
-        (sparse_bolt && command.len() >= 2 && command[0] == "sh" && command[1] == LAUNCHER_NAME)
-            .then_some(serializer::SHELL_BOLT_CLASS_NAME)
+    let shell_class = |kind: ComponentKind, command: &[String]| {
+        let host = command.len() >= 2 && command[0] == "sh" && command[1] == LAUNCHER_NAME;
+        (sparse_classes && host).then_some(match kind {
+            ComponentKind::Spout => serializer::SHELL_SPOUT_CLASS_NAME,
+            ComponentKind::Bolt => serializer::SHELL_BOLT_CLASS_NAME,
+        })
     };
     let host = req.host_path();
     if !host.is_file() {
@@ -460,7 +502,7 @@ pub fn build(req: &JarRequest) -> Result<JarOutput, JarError> {
         jt.topology.name,
         FLUX_MAIN,
         yaml_name,
-        flux::to_yaml_with_bolt_class(&jt.topology, bolt_class)?
+        flux::to_yaml_with_shell_classes(&jt.topology, shell_class)?
     );
     let yaml = if yaml.ends_with('\n') {
         yaml

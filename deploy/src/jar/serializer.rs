@@ -10,11 +10,14 @@
 //! every other multi-lang component (storm.py, pystorm) ignores it and stays on JSON. See
 //! [`sparse_protocol::fastwire`] for the format.
 //!
-//! The same compile gives sparse's shell bolt (`java/org/sparse/storm/SparseShellBolt.java`),
-//! which `sparse jar` names for the bolts that run `sparse-host`: Storm's `ShellBolt`
-//! behaviour (heartbeats, timeouts, logs, metrics, task ids, `max.pending`, death), but its
-//! writer thread takes every queued tuple at once and flushes the pipe only when the queue is
-//! empty, where `ShellBolt` makes one `write(2)` per tuple.
+//! The same compile gives sparse's shell spout and bolt
+//! (`java/org/sparse/storm/SparseShellSpout.java`, `SparseShellBolt.java`), which `sparse
+//! jar` names for the spouts and bolts that run `sparse-host`. They keep Storm's
+//! `ShellSpout`/`ShellBolt` behaviour (heartbeats, timeouts, logs, metrics, task ids,
+//! `max.pending`, death), but the bolt's writer thread takes every queued tuple at once and
+//! flushes the pipe only when the queue is empty, where `ShellBolt` makes one `write(2)` per
+//! tuple; and the spout keeps up to `sparse.spout.pipeline` commands (default 8) in the
+//! component's pipe instead of waiting for a round trip per `next`, `ack` and `fail`.
 //!
 //! What it needs: a JDK (`$JAVA_HOME/bin/javac`, else `javac` on `PATH`) and Storm's jars
 //! (storm-client and its shaded dependencies), found by [`storm_classpath`]. Without them
@@ -40,16 +43,20 @@ pub const SOURCE: &str = include_str!("java/org/sparse/storm/SparseSerializer.ja
 pub const CLASS_NAME: &str = "org.sparse.storm.SparseSerializer";
 /// Its entry in the jar.
 pub const CLASS_ENTRY: &str = "org/sparse/storm/SparseSerializer.class";
+/// The shell spout's Java source.
+pub const SHELL_SPOUT_SOURCE: &str = include_str!("java/org/sparse/storm/SparseShellSpout.java");
+/// The shell spout's class name, the `className` of `sparse-host` spouts in the jar's YAML.
+pub const SHELL_SPOUT_CLASS_NAME: &str = sparse_topology::flux::SPARSE_SHELL_SPOUT_CLASS;
 /// The shell bolt's Java source.
 pub const SHELL_BOLT_SOURCE: &str = include_str!("java/org/sparse/storm/SparseShellBolt.java");
 /// The shell bolt's class name, the `className` of `sparse-host` bolts in the jar's YAML.
 pub const SHELL_BOLT_CLASS_NAME: &str = sparse_topology::flux::SPARSE_SHELL_BOLT_CLASS;
-/// The two slf4j types the shell bolt logs through, declared with just the methods it
+/// The two slf4j types the shell spout and bolt log through, declared with just the methods it
 /// calls. Storm's workers always have slf4j, but the classpath `sparse jar` compiles
 /// against may be only storm-client and storm-shaded-deps (the Maven case of
 /// [`storm_classpath`]), so `javac` gets these declarations instead; their classes are
 /// not packed, and the worker's real slf4j has the same method signatures.
-const SLF4J_LOGGER_DECL: &str = "package org.slf4j;\npublic interface Logger {\n    void info(String format, Object arg);\n    void error(String msg, Throwable t);\n}\n";
+const SLF4J_LOGGER_DECL: &str = "package org.slf4j;\npublic interface Logger {\n    void info(String msg);\n    void info(String format, Object arg);\n    void error(String msg, Throwable t);\n}\n";
 const SLF4J_FACTORY_DECL: &str = "package org.slf4j;\npublic final class LoggerFactory {\n    private LoggerFactory() {}\n    public static Logger getLogger(Class<?> clazz) {\n        throw new UnsupportedOperationException(\"compile-time declaration only\");\n    }\n}\n";
 
 /// The package folder of every class [`compile`] gives.
@@ -191,7 +198,7 @@ fn storm_release(classpath: &str) -> Option<u32> {
     (major > 44).then(|| major - 44)
 }
 
-/// Compiles [`SOURCE`] and [`SHELL_BOLT_SOURCE`] against `classpath` and returns every
+/// Compiles [`SOURCE`], [`SHELL_SPOUT_SOURCE`] and [`SHELL_BOLT_SOURCE`] against `classpath` and returns every
 /// class file (nested classes included), sorted by entry name.
 pub fn compile(classpath: &str) -> Result<Vec<ClassFile>, SerializerError> {
     let out = compile_sources(
@@ -199,6 +206,7 @@ pub fn compile(classpath: &str) -> Result<Vec<ClassFile>, SerializerError> {
         &[
             ("SparseSerializer.java", SOURCE),
             ("SparseShellBolt.java", SHELL_BOLT_SOURCE),
+            ("SparseShellSpout.java", SHELL_SPOUT_SOURCE),
             ("Logger.java", SLF4J_LOGGER_DECL),
             ("LoggerFactory.java", SLF4J_FACTORY_DECL),
         ],

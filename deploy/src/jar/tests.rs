@@ -320,7 +320,7 @@ fn fast_wire_classes() -> Vec<serializer::ClassFile> {
 }
 
 #[test]
-fn on_the_fast_wire_sparse_host_bolts_get_sparse_s_shell_bolt() {
+fn on_the_fast_wire_sparse_host_components_get_sparse_s_shell_classes() {
     let tmp = Tmp::new("fastbolt");
     let mut req = JarRequest::new(topo(), Map::new(), release(&tmp.0), tmp.0.join("t.jar"));
     req.fast_wire = Some(fast_wire_classes());
@@ -336,24 +336,33 @@ fn on_the_fast_wire_sparse_host_bolts_get_sparse_s_shell_bolt() {
     let classes = bolt_classes(&yaml);
     assert_eq!(classes["a"], serializer::SHELL_BOLT_CLASS_NAME);
     assert_eq!(classes["b"], serializer::SHELL_BOLT_CLASS_NAME);
-    // A Python bolt keeps Storm's shell bolt (and JSON); spouts keep Storm's shell spout.
+    // A Python bolt keeps Storm's shell bolt (and JSON).
     assert_eq!(classes["py"], sparse_topology::flux::SHELL_BOLT_CLASS);
     assert!(
-        yaml.contains(sparse_topology::flux::SHELL_SPOUT_CLASS),
+        yaml.contains(&format!(
+            "className: {}",
+            serializer::SHELL_SPOUT_CLASS_NAME
+        )),
+        "{yaml}"
+    );
+    assert!(
+        !yaml.contains(sparse_topology::flux::SHELL_SPOUT_CLASS),
         "{yaml}"
     );
     // The YAML still reads back as the same shell components (what `sparse run` needs).
     let back = sparse_topology::flux::load_str(&yaml, Path::new("t.yaml")).unwrap();
-    let b = back.components.iter().find(|c| c.id == "b").unwrap();
-    assert!(
-        matches!(&b.exec, Exec::Shell { command } if command[..2] == ["sh", LAUNCHER_NAME]),
-        "{:?}",
-        b.exec
-    );
+    for id in ["s", "b"] {
+        let c = back.components.iter().find(|c| c.id == id).unwrap();
+        assert!(
+            matches!(&c.exec, Exec::Shell { command } if command[..2] == ["sh", LAUNCHER_NAME]),
+            "{:?}",
+            c.exec
+        );
+    }
 }
 
 #[test]
-fn another_serializer_or_json_keeps_storm_s_shell_bolt() {
+fn another_serializer_or_json_keeps_storm_s_shell_classes() {
     let tmp = Tmp::new("jsonbolt");
     // --json-wire: no classes at all.
     let req = JarRequest::new(topo(), Map::new(), release(&tmp.0), tmp.0.join("j.jar"));
@@ -377,4 +386,33 @@ fn another_serializer_or_json_keeps_storm_s_shell_bolt() {
             .values()
             .all(|c| c == sparse_topology::flux::SHELL_BOLT_CLASS)
     );
+}
+
+#[test]
+fn a_bad_spout_pipeline_is_refused_naming_key_and_value() {
+    let tmp = Tmp::new("pipeline");
+    for (v, ok) in [
+        (json!(8), true),
+        (json!(1), true),
+        (json!(0), false),
+        (json!("8"), false),
+        (json!(2.5), false),
+    ] {
+        let mut conf = Map::new();
+        conf.insert(SPOUT_PIPELINE_KEY.into(), v.clone());
+        let req = JarRequest::new(topo(), conf, release(&tmp.0), tmp.0.join("p.jar"));
+        match build(&req) {
+            Ok(_) => assert!(ok, "{v} accepted"),
+            Err(e) => {
+                assert!(!ok, "{v}: {e}");
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("the topology conf")
+                        && msg.contains(SPOUT_PIPELINE_KEY)
+                        && msg.contains(&v.to_string()),
+                    "{msg}"
+                );
+            }
+        }
+    }
 }

@@ -344,7 +344,7 @@ pub fn make_jar(
 }
 
 /// Builds the topology jar, printing its warnings; errors map to exit codes (I/O, topology,
-/// usage for a missing sparse-host or plugin).
+/// usage for a missing sparse-host or plugin or a bad conf value).
 pub fn build_jar(
     req: &sparse_deploy::jar::JarRequest,
 ) -> Result<sparse_deploy::jar::JarOutput, crate::cli::CliError> {
@@ -354,7 +354,9 @@ pub fn build_jar(
         let code = match e {
             JarError::Io { .. } | JarError::Zip { .. } => EXIT_IO,
             JarError::Yaml(_) | JarError::BadCommand { .. } => EXIT_TOPOLOGY,
-            JarError::NoHost { .. } | JarError::MissingPlugin { .. } => EXIT_USAGE,
+            JarError::NoHost { .. } | JarError::MissingPlugin { .. } | JarError::BadConf { .. } => {
+                EXIT_USAGE
+            }
         };
         CliError::new(code, format!("error: {e}"))
     })?;

@@ -31,8 +31,10 @@ fn compile(dir: &Path) -> String {
         .args(["-Xlint:all", "-Werror", "-cp", &cp, "-d"])
         .arg(dir)
         .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseSerializer.java"))
-        // Compiled here too for its lints (-Xlint:all -Werror), against Storm's real slf4j.
+        // The shell classes are compiled here too for their lints (-Xlint:all -Werror),
+        // against Storm's real slf4j.
         .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseShellBolt.java"))
+        .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseShellSpout.java"))
         .arg(repo_root().join("storm/test-fixtures/fast-wire/FastWireCheck.java"))
         .output()
         .expect("javac runs");
@@ -310,7 +312,8 @@ fn extract(zip_path: &Path, prefix: &str, dir: &Path) {
 /// wire, the Python one stays on JSON through the same serializer class, and every sentence
 /// is counted with none failed.
 ///
-/// `sparse jar` builds the Rust bolts as sparse's `SparseShellBolt` (checked here). The
+/// `sparse jar` builds the Rust bolts as sparse's `SparseShellBolt` and the spout as its
+/// `SparseShellSpout` (checked here). The
 /// Python splitter takes the Rust splitter's place in the YAML and keeps that class, so
 /// this also runs sparse's shell bolt against a foreign multi-lang component on JSON
 /// (`storm.py`: its heartbeats, syncs and anchored emits). A Python bolt that `sparse jar`
@@ -346,17 +349,10 @@ fn storm_mixed_topology_python_between_rust_on_the_fast_wire() {
         yaml.contains("topology.multilang.serializer: org.sparse.storm.SparseSerializer"),
         "{yaml}"
     );
-    // Both bolts (splitter and counter) are sparse's shell bolt; the spout is Storm's.
-    assert_eq!(
-        yaml.matches("className: org.sparse.storm.SparseShellBolt")
-            .count(),
-        2,
-        "{yaml}"
-    );
-    assert!(
-        yaml.contains("className: org.apache.storm.flux.wrappers.spouts.FluxShellSpout"),
-        "{yaml}"
-    );
+    // Both bolts (splitter and counter) are sparse's shell bolt, the spout sparse's spout.
+    let count = |class: &str| yaml.matches(&format!("className: {class}\n")).count();
+    assert_eq!(count("org.sparse.storm.SparseShellBolt"), 2, "{yaml}");
+    assert_eq!(count("org.sparse.storm.SparseShellSpout"), 1, "{yaml}");
     let yaml = yaml.replace(rust_splitter, "  - - python3\n    - splitsentence.py\n");
     let mixed_yaml = tmp.0.join("mixed.yaml");
     std::fs::write(&mixed_yaml, yaml).unwrap();

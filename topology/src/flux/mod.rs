@@ -34,7 +34,7 @@ mod read;
 mod write;
 
 pub use read::{load_str, load_str_with_warnings};
-pub use write::{WriteError, to_yaml, to_yaml_with_bolt_class};
+pub use write::{WriteError, to_yaml, to_yaml_with_shell_classes};
 
 /// `className` of Storm's shell spout wrapper.
 pub const SHELL_SPOUT_CLASS: &str = "org.apache.storm.flux.wrappers.spouts.FluxShellSpout";
@@ -43,6 +43,9 @@ pub const SHELL_BOLT_CLASS: &str = "org.apache.storm.flux.wrappers.bolts.FluxShe
 /// `className` of sparse's own shell bolt (built like [`SHELL_BOLT_CLASS`]; `sparse jar`
 /// names it for `sparse-host` bolts on the fast wire). Read as a shell bolt too.
 pub const SPARSE_SHELL_BOLT_CLASS: &str = "org.sparse.storm.SparseShellBolt";
+/// `className` of sparse's own shell spout (built like [`SHELL_SPOUT_CLASS`]; `sparse jar`
+/// names it for `sparse-host` spouts on the fast wire). Read as a shell spout too.
+pub const SPARSE_SHELL_SPOUT_CLASS: &str = "org.sparse.storm.SparseShellSpout";
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, bound(deserialize = "Id: Deserialize<'de>"))]

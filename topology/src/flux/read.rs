@@ -9,7 +9,7 @@ use serde_saphyr::Spanned;
 
 use super::{
     FluxFile, GroupingDecl, JVM_OUTPUTS_KEY, PropertyDecl, SHELL_BOLT_CLASS, SHELL_SPOUT_CLASS,
-    SPARSE_SHELL_BOLT_CLASS, Vertex,
+    SPARSE_SHELL_BOLT_CLASS, SPARSE_SHELL_SPOUT_CLASS, Vertex,
 };
 use crate::model::{
     Component, ComponentKind, Exec, Grouping, Input, JvmCall, JvmDef, JvmObject, Span, StreamDef,
@@ -232,9 +232,11 @@ fn read_vertex(
         ComponentKind::Bolt => (SHELL_BOLT_CLASS, SHELL_SPOUT_CLASS),
     };
     let mut outputs = BTreeMap::new();
-    let exec = if v.class_name == shell_class
-        || (kind == ComponentKind::Bolt && v.class_name == SPARSE_SHELL_BOLT_CLASS)
-    {
+    let sparse_class = match kind {
+        ComponentKind::Spout => SPARSE_SHELL_SPOUT_CLASS,
+        ComponentKind::Bolt => SPARSE_SHELL_BOLT_CLASS,
+    };
+    let exec = if v.class_name == shell_class || v.class_name == sparse_class {
         let command = match v.constructor_args.first().map(strings) {
             Some(Some(c)) => c,
             _ => {

@@ -68,15 +68,17 @@ pub enum WriteError {
 
 /// Writes `t` as Flux YAML (reading it back with [`load_str`](super::load_str) gives `t` without spans).
 pub fn to_yaml(t: &Topology) -> Result<String, WriteError> {
-    to_yaml_with_bolt_class(t, |_| None)
+    to_yaml_with_shell_classes(t, |_, _| None)
 }
 
-/// [`to_yaml`], with `bolt_class(command)` choosing another `className` for a shell bolt
-/// (one built like Flux's `FluxShellBolt`, e.g. [`SPARSE_SHELL_BOLT_CLASS`](super::SPARSE_SHELL_BOLT_CLASS));
-/// `None` keeps [`SHELL_BOLT_CLASS`].
-pub fn to_yaml_with_bolt_class<'a>(
+/// [`to_yaml`], with `shell_class(kind, command)` choosing another `className` for a shell
+/// spout or bolt (one built like Flux's `FluxShellSpout`/`FluxShellBolt`, e.g.
+/// [`SPARSE_SHELL_SPOUT_CLASS`](super::SPARSE_SHELL_SPOUT_CLASS) and
+/// [`SPARSE_SHELL_BOLT_CLASS`](super::SPARSE_SHELL_BOLT_CLASS)); `None` keeps
+/// [`SHELL_SPOUT_CLASS`] / [`SHELL_BOLT_CLASS`].
+pub fn to_yaml_with_shell_classes<'a>(
     t: &Topology,
-    bolt_class: impl Fn(&[String]) -> Option<&'a str>,
+    shell_class: impl Fn(ComponentKind, &[String]) -> Option<&'a str>,
 ) -> Result<String, WriteError> {
     let mut file: FluxFile<String> = FluxFile {
         name: Some(t.name.clone()),
@@ -107,12 +109,11 @@ pub fn to_yaml_with_bolt_class<'a>(
         let class_name = match &c.exec {
             Exec::Shell { command } => {
                 constructor_args.push(Value::from(command.clone()));
-                match c.kind {
-                    ComponentKind::Spout => SHELL_SPOUT_CLASS.to_string(),
-                    ComponentKind::Bolt => {
-                        bolt_class(command).unwrap_or(SHELL_BOLT_CLASS).to_string()
-                    }
-                }
+                let stock = match c.kind {
+                    ComponentKind::Spout => SHELL_SPOUT_CLASS,
+                    ComponentKind::Bolt => SHELL_BOLT_CLASS,
+                };
+                shell_class(c.kind, command).unwrap_or(stock).to_string()
             }
             Exec::Java(def) => {
                 constructor_args.clone_from(&def.constructor_args);

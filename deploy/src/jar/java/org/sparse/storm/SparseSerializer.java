@@ -225,6 +225,11 @@ public class SparseSerializer implements ISerializer {
 
     @Override
     public void writeSpoutMsg(SpoutMsg msg) throws IOException {
+        writeSpoutMsg(msg, true);
+    }
+
+    /** Writes a spout command; with `flush` false as {@link #writeBoltMsg(BoltMsg, boolean)}. */
+    public void writeSpoutMsg(SpoutMsg msg, boolean flush) throws IOException {
         if (json != null) {
             json.writeSpoutMsg(msg);
             return;
@@ -233,8 +238,17 @@ public class SparseSerializer implements ISerializer {
             begin(M_SPOUT);
             putStr(msg.getCommand());
             putValue(msg.getId(), 0);
-            end(true);
+            end(flush);
         }
+    }
+
+    /**
+     * True when a fast-wire message (or part of one) from the component is waiting to be
+     * read, so that {@link #readShellMsg()} will not wait for the component to write. Always
+     * false on JSON (Storm's serializer reads ahead into a buffer of its own).
+     */
+    public boolean inputReady() throws IOException {
+        return json == null && in.available() > 0;
     }
 
     @Override
