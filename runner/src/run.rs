@@ -128,6 +128,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
             ComponentKind::Spout => None,
         };
         let max_spout_pending = cs.max_spout_pending;
+        let spout_pipeline = cs.spout_pipeline;
         let mut idxs = Vec::new();
         for &tid in plan.tasks_of(&comp.id) {
             let ctx = plan::context_json(topology, &plan, tid).to_string();
@@ -190,6 +191,7 @@ pub fn run(topology: &Topology, opts: &RunOptions) -> Result<RunSummary, RunErro
             kind: comp.kind,
             tick_secs,
             max_spout_pending,
+            spout_pipeline,
             emit_limit: match comp.kind {
                 ComponentKind::Spout => opts.spout_emit_limits.get(&comp.id).copied(),
                 ComponentKind::Bolt => None,

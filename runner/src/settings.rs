@@ -17,7 +17,9 @@
 //! there (as in Storm's spout executor), a negative one (which stalls Storm's spout for
 //! ever) is an error.
 //!
-//! Keys of sparse's own: `sparse.max.frame.bytes` (the largest message read from a task,
+//! Keys of sparse's own: `sparse.spout.pipeline` (a spout's commands in flight, a whole
+//! number from 1, as `sparse jar` requires for its `SparseShellSpout`);
+//! `sparse.max.frame.bytes` (the largest message read from a task,
 //! see [`sparse_protocol::frame::DEFAULT_MAX_FRAME`]) follows `sparse-host`'s rule (a whole
 //! number from 1024, or a string holding one) so a conf is accepted by both or neither;
 //! `streamparse.log.path` must be a string.
@@ -41,6 +43,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 use sparse_protocol::frame::DEFAULT_MAX_FRAME;
+use sparse_protocol::shell::{DEFAULT_SPOUT_PIPELINE, SPOUT_PIPELINE_KEY};
 
 /// Storm's default `topology.executor.receive.buffer.size` (2.x `defaults.yaml`).
 pub const DEFAULT_RECEIVE_BUFFER: usize = 32768;
@@ -330,6 +333,9 @@ pub struct ComponentSettings {
     pub max_spout_pending: Option<u64>,
     /// `topology.tick.tuple.freq.secs` when above 0 (0 or less: no ticks).
     pub tick_secs: Option<u64>,
+    /// `sparse.spout.pipeline`: spout commands in a task's pipe at once (default
+    /// [`DEFAULT_SPOUT_PIPELINE`]; 1 is Storm's `ShellSpout` way, one round trip each).
+    pub spout_pipeline: usize,
 }
 
 /// Checks a component's effective conf (see the module docs for the rules).
@@ -381,9 +387,22 @@ pub fn check_component(
             "must be a whole number of seconds (Storm's executor cannot read anything else)",
         )
     })?;
+    let spout_pipeline = match conf.get(SPOUT_PIPELINE_KEY) {
+        None => DEFAULT_SPOUT_PIPELINE,
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (1..=i32::MAX as u64).contains(n))
+            .ok_or_else(|| {
+                err(
+                    SPOUT_PIPELINE_KEY,
+                    "must be a whole number from 1 (commands in a spout's pipe at once)",
+                )
+            })? as usize,
+    };
     Ok(ComponentSettings {
         max_spout_pending,
         tick_secs: tick.filter(|s| *s > 0).map(|s| s as u64),
+        spout_pipeline,
     })
 }
 
@@ -503,8 +522,28 @@ mod tests {
             c,
             ComponentSettings {
                 max_spout_pending: Some(3),
-                tick_secs: None
+                tick_secs: None,
+                spout_pipeline: DEFAULT_SPOUT_PIPELINE,
             }
         );
+    }
+
+    #[test]
+    fn spout_pipeline_is_a_whole_number_from_1() {
+        let own = Map::new();
+        let mut eff = conf(&[]);
+        for (v, want) in [(json!(1), Some(1)), (json!(16), Some(16)), (json!(0), None)] {
+            eff.insert(SPOUT_PIPELINE_KEY.into(), v.clone());
+            let got = check_component("s", &eff, &own).map(|c| c.spout_pipeline);
+            assert_eq!(got.as_ref().ok().copied(), want, "{v}");
+        }
+        for v in [json!("8"), json!(2.5), json!(-1)] {
+            eff.insert(SPOUT_PIPELINE_KEY.into(), v.clone());
+            let e = check_component("s", &eff, &own).unwrap_err().to_string();
+            assert!(
+                e.contains(SPOUT_PIPELINE_KEY) && e.contains(&v.to_string()),
+                "{e}"
+            );
+        }
     }
 }

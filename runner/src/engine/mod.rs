@@ -71,6 +71,8 @@ pub struct CompRt {
     pub tick_secs: Option<u64>,
     /// `topology.max.spout.pending` for spouts.
     pub max_spout_pending: Option<u64>,
+    /// `sparse.spout.pipeline` for spouts: commands in a task's pipe at once.
+    pub spout_pipeline: usize,
     /// Spouts: no more `next` once the component has emitted this many tuples.
     pub emit_limit: Option<u64>,
     /// Engine task indices.

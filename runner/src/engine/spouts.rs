@@ -3,7 +3,9 @@
 //! `next`, and no backpressure.
 //!
 //! Storm's ShellSpout writes one command and waits for its `sync` before the next. `sparse
-//! run` (real time) keeps up to [`PIPELINE`] commands in a spout's pipe instead, so the
+//! run` (real time) keeps up to `sparse.spout.pipeline` commands (default 8, see
+//! [`sparse_protocol::shell::DEFAULT_SPOUT_PIPELINE`]; the jar's `SparseShellSpout` reads the
+//! same key on Storm) in a spout's pipe instead, so the
 //! spout finds its next command waiting when it finishes one: the round trip through the
 //! runner no longer paces a busy spout. The component sees the same commands in the same
 //! order, one `sync` each; `next`s in flight count against max spout pending, and after a
@@ -17,8 +19,6 @@ use serde_json::value::RawValue;
 
 use super::{Cmd, Engine};
 
-/// The most commands in a spout's pipe at once in real time (see the module doc).
-pub(super) const PIPELINE: usize = 8;
 use crate::acker::below_max_pending;
 use crate::wire::{self, Wire};
 
@@ -74,7 +74,7 @@ impl Engine {
             let depth = if self.clock.is_simulated() || limit.is_some() {
                 1
             } else {
-                PIPELINE
+                self.comps[c].spout_pipeline
             };
             loop {
                 if self.tasks[i].blocked() {
