@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Wordcount throughput, JVM CPU and peak memory of six variants of one topology, back to back
+# Wordcount throughput, JVM CPU and peak memory of seven variants of one topology, back to back
 # in one invocation on the same machine, same shape (1 spout, 2 splitters, 2 counters, shuffle
 # then fields grouping, one acker, one worker, the same max spout pending, the quickstart's
 # four sentences):
 #
 #   storm-json-wire  LocalCluster (storm/run-local.sh), Rust components in sparse-host, the jar
 #                    of `sparse jar --json-wire` (Storm's JsonSerializer)
-#   storm-fast-wire  the same with the jar of `sparse jar` (sparse's fast wire, the default)
+#   storm-fast-wire  the same with the jar of `sparse jar` (sparse's fast wire, the default:
+#                    its serializer, SparseShellSpout and SparseShellBolt)
+#   storm-fast-wire-p1  the same with -o sparse.spout.pipeline=1: the spout one command at a
+#                    time as Storm's ShellSpout, to tell the spout's pipelining apart from
+#                    the serializer and the bolt's coalesced writes
 #   storm-python     LocalCluster, Python components on pystorm 3.1.4 (bench/components:
 #                    counting_spout.py, splitter_bolt.py, word_counter.py) as multi-lang shell
 #                    components, storm/bench-python/wordcount.yaml, Storm's JsonSerializer
@@ -58,7 +62,7 @@ repo="$(cd "$here/.." && pwd)"
 secs=60
 pending=1000
 out="$here/target/bench-wordcount"
-all="storm-json-wire,storm-fast-wire,storm-python,storm-java,sparse-run-json,sparse-run-fast"
+all="storm-json-wire,storm-fast-wire,storm-fast-wire-p1,storm-python,storm-java,sparse-run-json,sparse-run-fast"
 only="$all"
 jfr=0
 while [[ $# -gt 0 ]]; do
@@ -197,6 +201,7 @@ storm_sparse_jar() {
 }
 wants storm-json-wire && storm_sparse_jar storm-json-wire --json-wire
 wants storm-fast-wire && storm_sparse_jar storm-fast-wire
+wants storm-fast-wire-p1 && storm_sparse_jar storm-fast-wire-p1 -o sparse.spout.pipeline=1
 if [[ $jfr -eq 1 && -f "$out/storm-fast-wire-jfr.jfr" ]]; then
   python3 "$here/jfr-summary.py" "$out/storm-fast-wire-jfr.jfr" | tee "$out/storm-fast-wire-jfr.txt"
 fi
@@ -263,6 +268,9 @@ print()
 print("ratio storm fast/json: sentences_per_s=%s jvm_cpu_us_per_sentence=%s" % (
     r("storm-fast-wire", "storm-json-wire", "sentences_per_s"),
     r("storm-fast-wire", "storm-json-wire", "jvm_cpu_us_per_sentence")))
+print("ratio storm fast (spout pipeline 1)/json: sentences_per_s=%s jvm_cpu_us_per_sentence=%s" % (
+    r("storm-fast-wire-p1", "storm-json-wire", "sentences_per_s"),
+    r("storm-fast-wire-p1", "storm-json-wire", "jvm_cpu_us_per_sentence")))
 print("ratio storm-java/storm-fast-wire: sentences_per_s=%s jvm_cpu_us_per_sentence=%s" % (
     r("storm-java", "storm-fast-wire", "sentences_per_s"),
     r("storm-java", "storm-fast-wire", "jvm_cpu_us_per_sentence")))

@@ -19,7 +19,8 @@ Areas, in the order the rules are tried on each frame:
   acker                 org.apache.storm.daemon.Acker
   kryo / tuple serde    com.esotericsoftware.kryo, org.apache.storm.serialization
   metrics / stats       org.apache.storm.metric*, org.apache.storm.stats, com.codahale
-  ShellBolt/ShellSpout  org.apache.storm.task.ShellBolt*, spout.ShellSpout*, utils.ShellProcess
+  ShellBolt/ShellSpout  org.apache.storm.task.ShellBolt*, spout.ShellSpout*, utils.ShellProcess,
+                        and sparse's org.sparse.storm.SparseShellBolt* / SparseShellSpout
   emit path / executor  org.apache.storm.executor, daemon.Task, daemon.GrouperFactory,
                         grouping, tuple, task.OutputCollector, spout.SpoutOutputCollector,
                         utils.TupleUtils (fields hashing), task.GeneralTopologyContext
@@ -46,7 +47,8 @@ RULES = [
     ("kryo / tuple serde", ("com.esotericsoftware.kryo.", "org.apache.storm.serialization.")),
     ("metrics / stats", ("org.apache.storm.metric", "org.apache.storm.stats.", "com.codahale.")),
     ("ShellBolt/ShellSpout", ("org.apache.storm.task.ShellBolt", "org.apache.storm.spout.ShellSpout",
-                              "org.apache.storm.utils.ShellProcess", "org.apache.storm.utils.ShellBoltMessageQueue")),
+                              "org.apache.storm.utils.ShellProcess", "org.apache.storm.utils.ShellBoltMessageQueue",
+                              "org.sparse.storm.SparseShellBolt", "org.sparse.storm.SparseShellSpout")),
     ("emit path / executor", ("org.apache.storm.executor.", "org.apache.storm.daemon.Task",
                               "org.apache.storm.daemon.GrouperFactory", "org.apache.storm.grouping.",
                               "org.apache.storm.tuple.", "org.apache.storm.task.OutputCollector",

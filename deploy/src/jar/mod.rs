@@ -32,7 +32,7 @@
 //! | `resources/sparse-host.sh` | the launcher (see below) |
 //! | `resources/sparse-host` | the host binary ([`JarRequest::host`]) |
 //! | `resources/plugins/lib<crate>.so` | one per crate named by a `sparse-host --component CRATE::TYPE` command |
-//! | `org/sparse/storm/SparseSerializer.class`, `SparseShellSpout.class`, `SparseShellBolt*.class` | the fast wire's serializer, shell spout and shell bolt ([`serializer`]), unless `--json-wire` |
+//! | `org/sparse/storm/SparseSerializer.class`, `ShellComponent.class`, `SparseShellSpout.class`, `SparseShellBolt*.class` | the fast wire's serializer, shell spout and shell bolt ([`serializer`]), unless `--json-wire` |
 //! | `org/apache/storm/flux/...`, `META-INF/...` | flux-core's classes (shaded: flux-wrappers, snakeyaml, commons-cli), when embedded |
 //!
 //! Storm extracts `resources/` as each shell component's working directory. Entry times are

@@ -43,6 +43,8 @@ pub const SOURCE: &str = include_str!("java/org/sparse/storm/SparseSerializer.ja
 pub const CLASS_NAME: &str = "org.sparse.storm.SparseSerializer";
 /// Its entry in the jar.
 pub const CLASS_ENTRY: &str = "org/sparse/storm/SparseSerializer.class";
+/// What the shell spout and bolt share (Flux's builder methods, launch, metrics).
+pub const SHELL_COMPONENT_SOURCE: &str = include_str!("java/org/sparse/storm/ShellComponent.java");
 /// The shell spout's Java source.
 pub const SHELL_SPOUT_SOURCE: &str = include_str!("java/org/sparse/storm/SparseShellSpout.java");
 /// The shell spout's class name, the `className` of `sparse-host` spouts in the jar's YAML.
@@ -198,13 +200,15 @@ fn storm_release(classpath: &str) -> Option<u32> {
     (major > 44).then(|| major - 44)
 }
 
-/// Compiles [`SOURCE`], [`SHELL_SPOUT_SOURCE`] and [`SHELL_BOLT_SOURCE`] against `classpath` and returns every
+/// Compiles [`SOURCE`], [`SHELL_COMPONENT_SOURCE`], [`SHELL_SPOUT_SOURCE`] and
+/// [`SHELL_BOLT_SOURCE`] against `classpath` and returns every
 /// class file (nested classes included), sorted by entry name.
 pub fn compile(classpath: &str) -> Result<Vec<ClassFile>, SerializerError> {
     let out = compile_sources(
         classpath,
         &[
             ("SparseSerializer.java", SOURCE),
+            ("ShellComponent.java", SHELL_COMPONENT_SOURCE),
             ("SparseShellBolt.java", SHELL_BOLT_SOURCE),
             ("SparseShellSpout.java", SHELL_SPOUT_SOURCE),
             ("Logger.java", SLF4J_LOGGER_DECL),

@@ -307,6 +307,7 @@ fn bolt_classes(yaml: &str) -> std::collections::BTreeMap<String, String> {
 
 fn fast_wire_classes() -> Vec<serializer::ClassFile> {
     [
+        "ShellComponent",
         "SparseSerializer",
         "SparseShellBolt",
         "SparseShellBolt$WriteQueue",

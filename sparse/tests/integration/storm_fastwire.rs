@@ -33,6 +33,7 @@ fn compile(dir: &Path) -> String {
         .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseSerializer.java"))
         // The shell classes are compiled here too for their lints (-Xlint:all -Werror),
         // against Storm's real slf4j.
+        .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/ShellComponent.java"))
         .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseShellBolt.java"))
         .arg(repo_root().join("deploy/src/jar/java/org/sparse/storm/SparseShellSpout.java"))
         .arg(repo_root().join("storm/test-fixtures/fast-wire/FastWireCheck.java"))

@@ -16,8 +16,8 @@ use std::time::Instant;
 use crate::repo_root;
 use crate::run_wordcount::{TempDir, target_dir};
 use crate::storm_support::{
-    TaskLog, assert_fast_wire, counted_words, ensure_binaries, flux_core_jar, of, run_local,
-    sparse_jar, storm_available, storm_deps, storm_lock, task_logs,
+    StormRun, TaskLog, assert_fast_wire, counted_words, ensure_binaries, flux_core_jar, of,
+    run_local, sparse_jar, storm_available, storm_deps, storm_lock, task_logs,
 };
 
 /// `plugins/interop`'s default sentences (a copy of `interop::TEXT`).
@@ -469,53 +469,76 @@ fn sparse_run_interop_counts_the_same_on_the_fast_wire_and_json() {
     assert_eq!(per_wire[1], per_wire[0]);
 }
 
+/// Builds the fixture topology `name` (`-o` each of `opts`, task logs in `<tmp>/logs`) and
+/// runs it in LocalCluster for `ttl` s; a task is expected to die, so the run must end with
+/// status 1 and a "Halting process: ShellBolt died" line naming `component`. Returns the
+/// run and the temporary folder (task logs in its `logs/`).
+fn run_dying_topology(
+    name: &str,
+    opts: &[String],
+    ttl: u32,
+    component: &str,
+) -> (StormRun, TempDir) {
+    ensure_binaries();
+    storm_deps();
+    let tmp = TempDir::new(&format!("storm-{name}"));
+    let logs = tmp.0.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut opts = opts.to_vec();
+    opts.push(format!("streamparse.log.path={}", logs.display()));
+    let config = fixture();
+    let mut args = vec![
+        "--config",
+        config.to_str().unwrap(),
+        "-n",
+        name,
+        "--no-flux-core",
+    ];
+    args.extend(with_o(&opts));
+    let jar = sparse_jar(&args, &tmp.0.join(format!("{name}.jar")));
+    let yaml = std::fs::read_to_string(jar.with_extension("yaml")).unwrap();
+    assert!(
+        yaml.contains("className: org.sparse.storm.SparseShellBolt"),
+        "{yaml}"
+    );
+    let run = {
+        let _g = storm_lock();
+        run_local(&jar, ttl, &tmp.0.join("run"), &[])
+    };
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    let before = run.before_stop();
+    let halt = before
+        .lines()
+        .find(|l| l.contains("Halting process: ShellBolt died"))
+        .unwrap_or_else(|| panic!("no Halting process line:\n{}", run.stdout));
+    assert!(halt.contains(&format!("name:{component}")), "{halt}");
+    eprintln!("{name} run: {:.1} s", run.secs);
+    (run, tmp)
+}
+
 /// A component that returns `Err` dies the way Storm reports it.
 #[test]
 fn storm_component_error_kills_the_task() {
     if !storm_available("storm_component_error_kills_the_task") {
         return;
     }
-    ensure_binaries();
-    storm_deps();
-    let tmp = TempDir::new("storm-crash");
-    let logs = tmp.0.join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
     let opts = [
         "interop.sentences=4".to_string(),
         r#"interop.text=["all fine here","a poison pill"]"#.to_string(),
-        format!("streamparse.log.path={}", logs.display()),
     ];
-    let config = fixture();
-    let mut args = vec![
-        "--config",
-        config.to_str().unwrap(),
-        "-n",
-        "crash",
-        "--no-flux-core",
-    ];
-    args.extend(with_o(&opts));
-    let jar = sparse_jar(&args, &tmp.0.join("crash.jar"));
-    let run = {
-        let _g = storm_lock();
-        run_local(&jar, 10, &tmp.0.join("run"), &[])
-    };
-    assert_eq!(run.status, 1, "{}", run.stdout);
+    let (run, tmp) = run_dying_topology("crash", &opts, 10, "crasher");
     assert!(
         run.stdout.contains("Storm reported a dying component"),
         "{}",
         run.stdout
     );
     let before = run.before_stop();
-    let halt = before
-        .lines()
-        .find(|l| l.contains("Halting process: ShellBolt died"))
-        .expect("no Halting process line");
-    assert!(halt.contains("name:crasher"), "{halt}");
     assert!(
         before.contains("Shell Process Exception: sparse-host: ")
             || before.contains("interop-crasher: poison value"),
         "the component's error did not reach Storm"
     );
+    let logs = tmp.0.join("logs");
     let tl = task_logs(&logs, "crash");
     let crasher = of(&tl, "crasher")[0];
     assert!(
@@ -526,7 +549,6 @@ fn storm_component_error_kills_the_task() {
         "{:?}",
         crasher.lines
     );
-    eprintln!("crash run: {:.1} s", run.secs);
 }
 
 /// A component that stops answering (interop::Stuck sleeps in its first tuple) is killed by
@@ -537,46 +559,16 @@ fn storm_silent_component_is_killed_by_the_heartbeat_timeout() {
     if !storm_available("storm_silent_component_is_killed_by_the_heartbeat_timeout") {
         return;
     }
-    ensure_binaries();
-    storm_deps();
-    let tmp = TempDir::new("storm-stuck");
-    let logs = tmp.0.join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
     let opts = [
         "interop.sentences=4".to_string(),
         "topology.subprocess.timeout.secs=3".to_string(),
-        format!("streamparse.log.path={}", logs.display()),
     ];
-    let config = fixture();
-    let mut args = vec![
-        "--config",
-        config.to_str().unwrap(),
-        "-n",
-        "stuck",
-        "--no-flux-core",
-    ];
-    args.extend(with_o(&opts));
-    let jar = sparse_jar(&args, &tmp.0.join("stuck.jar"));
-    let yaml = std::fs::read_to_string(jar.with_extension("yaml")).unwrap();
+    let (run, tmp) = run_dying_topology("stuck", &opts, 12, "stuck");
     assert!(
-        yaml.contains("className: org.sparse.storm.SparseShellBolt"),
-        "{yaml}"
-    );
-    let run = {
-        let _g = storm_lock();
-        run_local(&jar, 12, &tmp.0.join("run"), &[])
-    };
-    assert_eq!(run.status, 1, "{}", run.stdout);
-    let before = run.before_stop();
-    let halt = before
-        .lines()
-        .find(|l| l.contains("Halting process: ShellBolt died"))
-        .unwrap_or_else(|| panic!("no Halting process line:\n{}", run.stdout));
-    assert!(halt.contains("name:stuck"), "{halt}");
-    assert!(
-        before.contains("subprocess heartbeat timeout"),
+        run.before_stop().contains("subprocess heartbeat timeout"),
         "the task died, but not of its heartbeat"
     );
+    let logs = tmp.0.join("logs");
     let tl = task_logs(&logs, "stuck");
     assert!(
         of(&tl, "stuck")[0]
@@ -585,7 +577,6 @@ fn storm_silent_component_is_killed_by_the_heartbeat_timeout() {
             .any(|l| l.contains("stuck")),
         "the bolt never got its first tuple"
     );
-    eprintln!("stuck run: {:.1} s", run.secs);
 }
 
 /// Flux inside the jar finds the YAML as a class-path resource (`--resource /<name>.yaml`)

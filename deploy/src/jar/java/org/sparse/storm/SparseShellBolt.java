@@ -28,7 +28,6 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,46 +41,30 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.storm.Config;
 import org.apache.storm.Constants;
-import org.apache.storm.metric.api.IMetric;
-import org.apache.storm.metric.api.rpc.IShellMetric;
 import org.apache.storm.multilang.BoltMsg;
 import org.apache.storm.multilang.ShellMsg;
 import org.apache.storm.task.OutputCollector;
 import org.apache.storm.task.ShellBolt;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.IRichBolt;
-import org.apache.storm.topology.OutputFieldsDeclarer;
-import org.apache.storm.tuple.Fields;
 import org.apache.storm.tuple.Tuple;
 import org.apache.storm.utils.ConfigUtils;
-import org.apache.storm.utils.ObjectReader;
 import org.apache.storm.utils.ShellLogHandler;
-import org.apache.storm.utils.ShellProcess;
 import org.apache.storm.utils.ShellUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-public class SparseShellBolt implements IRichBolt {
+public class SparseShellBolt extends ShellComponent implements IRichBolt {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SparseShellBolt.class);
     /** Messages the writer takes from the queue per pass (it flushes only when it is empty). */
     static final int WRITE_BATCH = 256;
-
-    // Built by Flux (serialized with the topology).
-    private final String[] command;
-    private final HashMap<String, String[]> outputFields = new HashMap<>();
-    private HashMap<String, Object> componentConfig;
-    private HashMap<String, String> env = new HashMap<>();
-    private boolean changeDirectory = true;
 
     // Runtime, per task.
     private transient OutputCollector collector;
     private transient TopologyContext context;
     private transient ConcurrentHashMap<String, Tuple> inputs;
     private transient long nextId;
-    private transient ShellProcess process;
-    /** The serializer when it is sparse's: writes can then wait for a flush. */
-    private transient SparseSerializer fast;
     private transient ShellLogHandler logHandler;
     private transient WriteQueue pending;
     private transient Thread readerThread;
@@ -95,58 +78,12 @@ public class SparseShellBolt implements IRichBolt {
     private transient long timeoutMillis;
 
     public SparseShellBolt(String[] command) {
-        this.command = command;
+        super(command);
     }
 
     public SparseShellBolt(String[] command, String[] outputFields) {
         this(command);
         setDefaultStream(outputFields);
-    }
-
-    public void addComponentConfig(String key, Object value) {
-        if (componentConfig == null) {
-            componentConfig = new HashMap<>();
-        }
-        componentConfig.put(key, value);
-    }
-
-    public void addComponentConfig(String key, List<Object> values) {
-        addComponentConfig(key, (Object) values);
-    }
-
-    public void setDefaultStream(String[] fields) {
-        setNamedStream("default", fields);
-    }
-
-    public void setNamedStream(String name, String[] fields) {
-        outputFields.put(name, fields);
-    }
-
-    /** Extra environment variables for the subprocess. */
-    public SparseShellBolt setEnv(Map<String, String> env) {
-        this.env = new HashMap<>(env);
-        return this;
-    }
-
-    /** Whether the subprocess runs in the topology's resources folder (default true). */
-    public void changeChildCWD(boolean changeDirectory) {
-        this.changeDirectory = changeDirectory;
-    }
-
-    @Override
-    public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        for (Map.Entry<String, String[]> e : outputFields.entrySet()) {
-            if (e.getKey().equals("default")) {
-                declarer.declare(new Fields(e.getValue()));
-            } else {
-                declarer.declareStream(e.getKey(), new Fields(e.getValue()));
-            }
-        }
-    }
-
-    @Override
-    public Map<String, Object> getComponentConfiguration() {
-        return componentConfig;
     }
 
     @Override
@@ -159,23 +96,12 @@ public class SparseShellBolt implements IRichBolt {
         Object maxPending = conf.get(Config.TOPOLOGY_SHELLBOLT_MAX_PENDING);
         this.pending = new WriteQueue(maxPending instanceof Number
             ? Math.max(1, ((Number) maxPending).intValue()) : Integer.MAX_VALUE);
-        Object timeout = conf.containsKey(Config.TOPOLOGY_SUBPROCESS_TIMEOUT_SECS)
-            ? conf.get(Config.TOPOLOGY_SUBPROCESS_TIMEOUT_SECS)
-            : conf.get(Config.SUPERVISOR_WORKER_TIMEOUT_SECS);
-        this.timeoutMillis = 1000L * ObjectReader.getInt(timeout);
+        this.timeoutMillis = timeoutMillis(conf);
         this.lastHeartbeat = new AtomicLong(System.currentTimeMillis());
         this.sendHeartbeat = new AtomicBoolean(false);
         this.running = true;
 
-        process = new ShellProcess(command);
-        if (!env.isEmpty()) {
-            process.setEnv(env);
-        }
-        Number pid = process.launch(conf, context, changeDirectory);
-        LOG.info("Launched subprocess with pid {}", pid);
-        if (process.serializer instanceof SparseSerializer) {
-            fast = (SparseSerializer) process.serializer;
-        }
+        launch(conf, context);
         // ShellBolt's logger name, so that the component's log lines read as they always have.
         logHandler = ShellUtils.getLogHandler(conf);
         logHandler.setUpContext(ShellBolt.class, process, context);
@@ -346,7 +272,7 @@ public class SparseShellBolt implements IRichBolt {
                         emit(msg);
                         break;
                     case "metrics":
-                        metrics(msg);
+                        updateMetric(context, msg);
                         break;
                     default: // "sync": the heartbeat was updated above
                         break;
@@ -392,26 +318,9 @@ public class SparseShellBolt implements IRichBolt {
         }
     }
 
-    // Shell metrics are V1 metrics (deprecated in Storm 2), looked up as ShellBolt does.
-    @SuppressWarnings("deprecation")
-    private void metrics(ShellMsg msg) throws Exception {
-        String name = msg.getMetricName();
-        if (name == null || name.isEmpty()) {
-            throw new RuntimeException("Receive Metrics name is empty");
-        }
-        IMetric metric = context.getRegisteredMetricByName(name);
-        if (metric == null) {
-            throw new RuntimeException("Could not find metric by name[" + name + "] ");
-        }
-        if (!(metric instanceof IShellMetric)) {
-            throw new RuntimeException("Metric[" + name + "] is not IShellMetric, can not call by RPC");
-        }
-        ((IShellMetric) metric).updateMetricFromRPC(msg.getMetricParams());
-    }
-
     /** As ShellBolt: report, log "Halting process: ShellBolt died", and end the worker. */
     private synchronized void die(Throwable cause) {
-        String info = process.getProcessInfoString() + process.getProcessTerminationInfoString();
+        String info = processInfo();
         exception = new RuntimeException(info, cause);
         LOG.error(String.format("Halting process: ShellBolt died. Command: %s, ProcessInfo %s",
             Arrays.toString(command), info), cause);

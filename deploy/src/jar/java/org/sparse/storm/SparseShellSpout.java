@@ -11,16 +11,16 @@
  * command. ShellSpout writes "next", then blocks until the component's "sync" comes back, and
  * does the same for every ack and fail: the topology's rate is one process round trip per
  * command. Here up to `sparse.spout.pipeline` commands (default 8; 1 gives ShellSpout's one at
- * a time) are in the component's pipe at once:
+ * a time, for every command) are in the component's pipe at once:
  *
  *  - nextTuple() tops the pipe up with "next" commands, flushes, then reads until the oldest
  *    "next" is answered (its emits go to Storm from this thread, as in ShellSpout), and then
  *    whatever else has already arrived. So every call still returns with that next's
  *    emits, while the component is already working on the following ones.
- *  - ack() and fail() are written without waiting for their "sync"; the replies are read
- *    with the next call's. They are flushed by the next nextTuple() (which Storm calls right
- *    after a batch of acks), at once while the spout is inactive, and by a timer at least
- *    once a second.
+ *  - ack() and fail() are written without waiting for their "sync" while the pipe has room;
+ *    the replies are read with the next call's. They are flushed by the next nextTuple()
+ *    (which Storm calls right after a batch of acks), at once while the spout is inactive,
+ *    and by a timer at least once a second.
  *  - "next" commands in flight count against `topology.max.spout.pending`, as the tuples
  *    they will emit would: no more are sent than the limit leaves room for.
  *  - activate() and deactivate() first wait for every command in flight, then run as in
@@ -34,7 +34,6 @@ package org.sparse.storm;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -44,25 +43,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.storm.Config;
-import org.apache.storm.metric.api.IMetric;
-import org.apache.storm.metric.api.rpc.IShellMetric;
 import org.apache.storm.multilang.ShellMsg;
 import org.apache.storm.multilang.SpoutMsg;
 import org.apache.storm.spout.ShellSpout;
 import org.apache.storm.spout.SpoutOutputCollector;
 import org.apache.storm.task.TopologyContext;
 import org.apache.storm.topology.IRichSpout;
-import org.apache.storm.topology.OutputFieldsDeclarer;
-import org.apache.storm.tuple.Fields;
 import org.apache.storm.utils.ConfigUtils;
-import org.apache.storm.utils.ObjectReader;
 import org.apache.storm.utils.ShellLogHandler;
-import org.apache.storm.utils.ShellProcess;
 import org.apache.storm.utils.ShellUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-public class SparseShellSpout implements IRichSpout {
+public class SparseShellSpout extends ShellComponent implements IRichSpout {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SparseShellSpout.class);
     /**
@@ -74,24 +67,11 @@ public class SparseShellSpout implements IRichSpout {
     /** Its default. */
     static final int DEFAULT_PIPELINE = 8;
 
-    /** Acks and fails in flight before one waits for their syncs. */
-    static final int MAX_AWAITING = 256;
-
     private static final byte NEXT = 'n', ACK = 'a', FAIL = 'f', ACTIVATE = 'A', DEACTIVATE = 'D';
-
-    // Built by Flux (serialized with the topology).
-    private final String[] command;
-    private final HashMap<String, String[]> outputFields = new HashMap<>();
-    private HashMap<String, Object> componentConfig;
-    private HashMap<String, String> env = new HashMap<>();
-    private boolean changeDirectory = true;
 
     // Runtime, per task. Everything but the timer's fields is used by the executor thread only.
     private transient SpoutOutputCollector collector;
     private transient TopologyContext context;
-    private transient ShellProcess process;
-    /** The serializer when it is sparse's: writes can wait for a flush, input can be polled. */
-    private transient SparseSerializer fast;
     private transient ShellLogHandler logHandler;
     private transient ScheduledExecutorService timer;
     private transient AtomicLong lastHeartbeat;
@@ -111,58 +91,12 @@ public class SparseShellSpout implements IRichSpout {
     private transient SpoutMsg scratch;
 
     public SparseShellSpout(String[] command) {
-        this.command = command;
+        super(command);
     }
 
     public SparseShellSpout(String[] command, String[] outputFields) {
         this(command);
         setDefaultStream(outputFields);
-    }
-
-    public void addComponentConfig(String key, Object value) {
-        if (componentConfig == null) {
-            componentConfig = new HashMap<>();
-        }
-        componentConfig.put(key, value);
-    }
-
-    public void addComponentConfig(String key, List<Object> values) {
-        addComponentConfig(key, (Object) values);
-    }
-
-    public void setDefaultStream(String[] fields) {
-        setNamedStream("default", fields);
-    }
-
-    public void setNamedStream(String name, String[] fields) {
-        outputFields.put(name, fields);
-    }
-
-    /** Extra environment variables for the subprocess. */
-    public SparseShellSpout setEnv(Map<String, String> env) {
-        this.env = new HashMap<>(env);
-        return this;
-    }
-
-    /** Whether the subprocess runs in the topology's resources folder (default true). */
-    public void changeChildCWD(boolean changeDirectory) {
-        this.changeDirectory = changeDirectory;
-    }
-
-    @Override
-    public void declareOutputFields(OutputFieldsDeclarer declarer) {
-        for (Map.Entry<String, String[]> e : outputFields.entrySet()) {
-            if (e.getKey().equals("default")) {
-                declarer.declare(new Fields(e.getValue()));
-            } else {
-                declarer.declareStream(e.getKey(), new Fields(e.getValue()));
-            }
-        }
-    }
-
-    @Override
-    public Map<String, Object> getComponentConfiguration() {
-        return componentConfig;
     }
 
     @Override
@@ -171,10 +105,7 @@ public class SparseShellSpout implements IRichSpout {
         this.collector = collector;
         this.context = context;
         this.localMode = ConfigUtils.isLocalMode(conf);
-        Object timeout = conf.containsKey(Config.TOPOLOGY_SUBPROCESS_TIMEOUT_SECS)
-            ? conf.get(Config.TOPOLOGY_SUBPROCESS_TIMEOUT_SECS)
-            : conf.get(Config.SUPERVISOR_WORKER_TIMEOUT_SECS);
-        this.timeoutMillis = 1000L * ObjectReader.getInt(timeout);
+        this.timeoutMillis = timeoutMillis(conf);
         Object max = conf.get(Config.TOPOLOGY_MAX_SPOUT_PENDING);
         this.maxPending = max instanceof Number ? ((Number) max).longValue() : 0;
         Object d = conf.get(PIPELINE_CONF);
@@ -185,15 +116,8 @@ public class SparseShellSpout implements IRichSpout {
         this.scratch = new SpoutMsg();
         this.running = true;
 
-        process = new ShellProcess(command);
-        if (!env.isEmpty()) {
-            process.setEnv(env);
-        }
-        Number pid = process.launch(conf, context, changeDirectory);
-        LOG.info("Launched subprocess with pid {}", pid);
-        if (process.serializer instanceof SparseSerializer) {
-            fast = (SparseSerializer) process.serializer;
-        } else {
+        launch(conf, context);
+        if (fast == null) {
             depth = 1; // input cannot be polled: one command at a time, as ShellSpout
         }
         logHandler = ShellUtils.getLogHandler(conf);
@@ -223,13 +147,17 @@ public class SparseShellSpout implements IRichSpout {
     public void nextTuple() {
         check();
         try {
-            while (nextsInFlight < depth
+            // Room for a next: a pipe full of acks and fails is answered first.
+            while (awaiting.size() >= depth) {
+                readOne(true);
+            }
+            while (awaiting.size() < depth
                     && (maxPending <= 0 || outstanding + nextsInFlight < maxPending)) {
                 send(NEXT, "next", "", false);
                 nextsInFlight++;
             }
             if (nextsInFlight == 0) {
-                flush(); // acks written since the last call still go out
+                flush(); // at max pending: acks written since the last call still go out
                 return;
             }
             // Until the oldest next is answered, then whatever else is already here.
@@ -257,8 +185,8 @@ public class SparseShellSpout implements IRichSpout {
 
     /**
      * An ack or fail: written without waiting for its sync (flushed at once while inactive,
-     * when no nextTuple() will follow), replies read when they are already here or when too
-     * many are due, so the component never blocks on a full pipe.
+     * when no nextTuple() will follow) while fewer than the pipeline's depth of commands are
+     * in flight; with depth 1 this is ShellSpout's wait for every sync.
      */
     private void settle(byte kind, String name, Object msgId) {
         check();
@@ -268,7 +196,7 @@ public class SparseShellSpout implements IRichSpout {
             if (!active) {
                 readAvailable();
             }
-            while (awaiting.size() > MAX_AWAITING) {
+            while (awaiting.size() >= depth) {
                 readOne(true);
             }
         } catch (IOException | RuntimeException e) {
@@ -313,8 +241,7 @@ public class SparseShellSpout implements IRichSpout {
     }
 
     private RuntimeException failed(Exception e) {
-        String info = process.getProcessInfoString() + process.getProcessTerminationInfoString();
-        return new RuntimeException(info, e);
+        return new RuntimeException(processInfo(), e);
     }
 
     private void send(byte kind, String name, Object id, boolean flush) throws IOException {
@@ -387,7 +314,7 @@ public class SparseShellSpout implements IRichSpout {
                 collector.reportError(new Exception("Shell Process Exception: " + msg.getMsg()));
                 break;
             case "metrics":
-                metrics(msg);
+                updateMetric(context, msg);
                 break;
             default:
                 throw new RuntimeException("Unknown command received: " + cmd);
@@ -411,29 +338,6 @@ public class SparseShellSpout implements IRichSpout {
         }
     }
 
-    // Shell metrics are V1 metrics (deprecated in Storm 2), looked up as ShellSpout does.
-    @SuppressWarnings("deprecation")
-    private void metrics(ShellMsg msg) {
-        String name = msg.getMetricName();
-        if (name == null || name.isEmpty()) {
-            throw new RuntimeException("Receive Metrics name is empty");
-        }
-        IMetric metric = context.getRegisteredMetricByName(name);
-        if (metric == null) {
-            throw new RuntimeException("Could not find metric by name[" + name + "] ");
-        }
-        if (!(metric instanceof IShellMetric)) {
-            throw new RuntimeException("Metric[" + name + "] is not IShellMetric, can not call by RPC");
-        }
-        try {
-            ((IShellMetric) metric).updateMetricFromRPC(msg.getMetricParams());
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-    }
-
     /** Every second: the heartbeat check (as ShellSpout's), and a flush of waiting acks. */
     private void onTimer() {
         if (waiting.get() && System.currentTimeMillis() - lastHeartbeat.get() > timeoutMillis) {
@@ -449,7 +353,7 @@ public class SparseShellSpout implements IRichSpout {
 
     /** As ShellSpout: report, log "Halting process: ShellSpout died", and end the worker. */
     private synchronized void die(Throwable cause) {
-        String info = process.getProcessInfoString() + process.getProcessTerminationInfoString();
+        String info = processInfo();
         exception = new RuntimeException(info, cause);
         LOG.error(String.format("Halting process: ShellSpout died. Command: %s, ProcessInfo %s",
             Arrays.toString(command), info), cause);
