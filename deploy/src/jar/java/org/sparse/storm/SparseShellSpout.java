@@ -165,9 +165,7 @@ public class SparseShellSpout extends ShellComponent implements IRichSpout {
             while (nextsInFlight > goal) {
                 readOne(true);
             }
-            while (readOne(false)) {
-                // drained
-            }
+            readAvailable();
         } catch (IOException | RuntimeException e) {
             throw failed(e);
         }
